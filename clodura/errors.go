@@ -17,10 +17,10 @@ import (
 var (
 	ErrUnauthorized = errors.New("unauthorized: the API key is missing, malformed or unknown") // 401
 	ErrForbidden    = errors.New("forbidden: the plan does not permit this operation")         // 403
-	ErrNoCredits    = errors.New("credits exhausted")                                           // 402
-	ErrDailyLimit   = errors.New("daily request limit reached")                                 // 409
-	ErrRateLimited  = errors.New("rate limit exceeded")                                         // 429
-	ErrServer       = errors.New("server error")                                                // 5xx
+	ErrNoCredits    = errors.New("credits exhausted")                                          // 402
+	ErrDailyLimit   = errors.New("daily request limit reached")                                // 409
+	ErrRateLimited  = errors.New("rate limit exceeded")                                        // 429
+	ErrServer       = errors.New("server error")                                               // 5xx
 	ErrInsecureURL  = errors.New("refusing plain http: the API is HTTPS only (http is allowed for loopback hosts)")
 )
 
@@ -128,28 +128,30 @@ func errorMessage(body []byte) string {
 			}
 		}
 	}
-	s := strings.TrimSpace(string(body))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return excerpt(body)
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date; zero if absent or bad.
+// maxRetryAfter caps a parsed Retry-After.
+const maxRetryAfter = 24 * time.Hour
+
+// parseRetryAfter reads delay-seconds or an HTTP date; zero if absent or
+// bad, at most maxRetryAfter.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
+		if !(secs > 0) { // also NaN
 			return 0
 		}
-		return time.Duration(secs * float64(time.Second))
+		// Beyond a day it is not a rate-limit pause, and the float to
+		// Duration conversion would overflow for absurd values.
+		return min(time.Duration(min(secs, maxRetryAfter.Seconds())*float64(time.Second)), maxRetryAfter)
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0

@@ -179,9 +179,14 @@ const quoteChars = "()\"\u201C\u201D"
 // splitName is SplitName on a cleaned string.
 func splitName(s string) (first, last string) {
 	var parts []string
-	for _, p := range strings.Split(s, ",") {
+	surnameOnly := false // "Smith,": the one part stood before an empty given name
+	for i, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
-		if p == "" || allSuffixes(tokens(p)) {
+		if p == "" {
+			surnameOnly = surnameOnly || (i > 0 && len(parts) == 1)
+			continue
+		}
+		if allSuffixes(tokens(p)) {
 			continue
 		}
 		parts = append(parts, p)
@@ -205,7 +210,7 @@ func splitName(s string) (first, last string) {
 		}
 		givenToks = toks[:1]
 		lastToks = dropInitials(toks[1:])
-		if len(toks) == 1 && honorific {
+		if len(toks) == 1 && (honorific || surnameOnly) {
 			givenToks, lastToks = nil, toks
 		}
 	default:

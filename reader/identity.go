@@ -234,6 +234,10 @@ func splitName(s string) (first, last string) {
 	}
 	first = fixCase(strings.Join(givenToks, " "), false)
 	last = fixCase(strings.Join(lastToks, " "), true)
+	if first == "" && last == "" && len(parts) > 2 {
+		// "Dr., Mr., John": the first two parts held no name; try the rest.
+		return splitName(strings.Join(parts[2:], ", "))
+	}
 	return first, last
 }
 

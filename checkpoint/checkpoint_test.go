@@ -143,7 +143,9 @@ func TestRoundTrip(t *testing.T) {
 		name string
 		open func() (*State, error)
 	}{
-		{"Open", func() (*State, error) { return Open(dir, Job{Input: testInput}, Options{Now: func() time.Time { return t0 }}) }},
+		{"Open", func() (*State, error) {
+			return Open(dir, Job{Input: testInput}, Options{Now: func() time.Time { return t0 }})
+		}},
 		{"OpenReadOnly", func() (*State, error) { return OpenReadOnly(dir) }},
 	} {
 		t.Run(open.name, func(t *testing.T) {

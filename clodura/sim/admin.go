@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,8 +99,9 @@ type keyJSON struct {
 	Forbidden bool            `json:"forbidden,omitempty"`
 }
 
-// planJSON is a clodura.Plan on the wire. An object with a name and no
-// limits means the named plan.
+// planJSON is a clodura.Plan on the wire. When reading, clodura.Plan's own
+// field names are accepted too, and an object with a name and no limits
+// means the named plan.
 type planJSON struct {
 	Name      string `json:"name"`
 	Title     string `json:"title,omitempty"`
@@ -137,12 +139,19 @@ func (k *Key) UnmarshalJSON(b []byte) error {
 		}
 		plan = p
 	default:
+		// Snake case as planJSON writes it, or clodura.Plan's own field
+		// names (json.Marshal of a clodura.Plan, or "perSecond").
 		var pj planJSON
+		var gp clodura.Plan
 		if err := json.Unmarshal(raw, &pj); err != nil {
 			return fmt.Errorf("plan: %w", err)
 		}
-		plan = clodura.Plan(pj)
-		if pj.Name != "" && pj.PerSecond == 0 && pj.PerMinute == 0 && pj.PerDay == 0 {
+		if err := json.Unmarshal(raw, &gp); err != nil {
+			return fmt.Errorf("plan: %w", err)
+		}
+		plan = clodura.Plan{Name: pj.Name, Title: pj.Title, PerSecond: cmp.Or(pj.PerSecond, gp.PerSecond),
+			PerMinute: cmp.Or(pj.PerMinute, gp.PerMinute), PerDay: cmp.Or(pj.PerDay, gp.PerDay)}
+		if plan.Name != "" && plan.PerSecond == 0 && plan.PerMinute == 0 && plan.PerDay == 0 {
 			p, err := clodura.PlanByName(pj.Name)
 			if err != nil {
 				return fmt.Errorf("plan: %w", err)

@@ -1,0 +1,63 @@
+package reader
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+)
+
+// fuzzRead reads data as format through the same path Open takes after
+// opening the file, and checks what every row must satisfy.
+func fuzzRead(t *testing.T, format string, data []byte) {
+	r, err := newText("fuzz."+format, format, bytes.NewReader(data), Options{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Path != "fuzz."+format {
+			t.Fatalf("Open error %T %v, want *InputError naming the file", err, err)
+		}
+		return
+	}
+	for i := 0; ; i++ {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		checkRow(t, r, row, i)
+		if i > len(data) {
+			t.Fatalf("more rows (%d) than input bytes (%d)", i, len(data))
+		}
+	}
+}
+
+func FuzzCSV(f *testing.F) {
+	for _, s := range []string{
+		"name,company\nJohn Smith,Acme\n",
+		"\xef\xbb\xbfFirst Name;Last Name\r\nJosé;Muñoz\r\n",
+		"\xff\xfeN\x00a\x00m\x00e\x00\t\x00x\x00\r\x00\n\x00A\x00 \x00B\x00\t\x00y\x00\r\x00\n\x00",
+		"name,linkedin\n\"Ann\nLee\",\nBob O\"Neil,x\n\"unterminated,\n",
+		"name|domain\n a b |c.d\n\n|||||\n",
+		"Full Name,,Email,Email\nMary Jones,,m@j.k,,,,z\n,,,\n",
+		"name\n\xe9t\xe9 a\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatCSV, data) })
+}
+
+func FuzzJSONL(f *testing.F) {
+	for _, s := range []string{
+		`{"name":"John Smith","company":"Acme"}` + "\n",
+		"\xef\xbb\xbf{\"first_name\":\"A\",\"last_name\":\"B\"}\r\n\r\n[1]\n",
+		`{"name":1e3,"linkedin":null}` + "\n{\"name\":\n\"str\"\n",
+		`{"linkedin_url":"linkedin.com/in/x","name":{"a":[1,2]}}`,
+		"{\"name\":\"\xff\xfe\"}\n  \n\t{}\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatJSONL, data) })
+}

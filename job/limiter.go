@@ -1,0 +1,112 @@
+package job
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Window is a rate limit: at most Limit requests in any span of Length.
+type Window struct {
+	Limit  int
+	Length time.Duration
+}
+
+// Limiter paces requests so that, for each of its windows, no interval of
+// the window's Length ever contains more than Limit request starts: a
+// sliding-window guarantee, which also satisfies a server that counts in
+// fixed windows. Unlike a token bucket it never bursts across a window
+// boundary: the n-th request may start no earlier than the (n-Limit)-th
+// plus Length.
+//
+// Callers reserve a start time with Wait; a reservation is never handed
+// back, so a cancelled Wait can only make pacing more conservative.
+// A Limiter is safe for concurrent use. A nil *Limiter never waits.
+type Limiter struct {
+	mu      sync.Mutex
+	windows []window
+	floor   time.Time // no request starts before this (a pause)
+}
+
+// window remembers the last Limit reserved start times in a ring. Starts
+// are reserved in non-decreasing order, so the slot about to be overwritten
+// is always the oldest.
+type window struct {
+	length time.Duration
+	starts []time.Time
+	next   int
+}
+
+// NewLimiter returns a limiter enforcing every window given; windows with
+// a Limit or Length of zero or less are unlimited and ignored.
+func NewLimiter(windows ...Window) *Limiter {
+	l := &Limiter{}
+	for _, w := range windows {
+		if w.Limit > 0 && w.Length > 0 {
+			l.windows = append(l.windows, window{length: w.Length, starts: make([]time.Time, w.Limit)})
+		}
+	}
+	return l
+}
+
+// Wait blocks until the caller may start one request, and reserves that
+// start. It returns ctx.Err() if ctx ends first.
+func (l *Limiter) Wait(ctx context.Context) error {
+	if l == nil {
+		return ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	at := l.reserve(time.Now())
+	d := time.Until(at)
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// reserve books the earliest start not before now that keeps every window
+// within its limit, and returns it.
+func (l *Limiter) reserve(now time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at := now
+	if l.floor.After(at) {
+		at = l.floor
+	}
+	for _, w := range l.windows {
+		if oldest := w.starts[w.next]; !oldest.IsZero() {
+			if earliest := oldest.Add(w.length); earliest.After(at) {
+				at = earliest
+			}
+		}
+	}
+	for i := range l.windows {
+		w := &l.windows[i]
+		w.starts[w.next] = at
+		w.next = (w.next + 1) % len(w.starts)
+	}
+	return at
+}
+
+// PauseUntil holds every request not yet reserved until t: the whole pool
+// slows down after a 429, not one worker. An earlier t than a pause already
+// in force changes nothing.
+func (l *Limiter) PauseUntil(t time.Time) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if t.After(l.floor) {
+		l.floor = t
+	}
+}

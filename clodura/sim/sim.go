@@ -81,7 +81,9 @@ type Config struct {
 }
 
 // Server is the simulated API. It is an http.Handler and safe for
-// concurrent use; it starts no goroutines of its own.
+// concurrent use; it starts no goroutines of its own, and a request it
+// delays (latency, hang) ends when the client gives up. Make one with New:
+// the zero Server is not usable.
 type Server struct {
 	seed       int64
 	dailyQuota int

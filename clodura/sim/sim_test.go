@@ -75,6 +75,15 @@ func (a *api) do(method, path, key, body string) answer {
 
 func (a *api) doCtx(ctx context.Context, method, path, key, body string) answer {
 	a.t.Helper()
+	ans, err := a.try(ctx, method, path, key, body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return ans
+}
+
+// try is do for goroutines other than the test's: it returns the error.
+func (a *api) try(ctx context.Context, method, path, key, body string) (answer, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -86,11 +95,11 @@ func (a *api) doCtx(ctx context.Context, method, path, key, body string) answer 
 		}
 		rec := httptest.NewRecorder()
 		a.s.ServeHTTP(rec, req)
-		return answer{rec.Code, rec.Header(), rec.Body.Bytes()}
+		return answer{rec.Code, rec.Header(), rec.Body.Bytes()}, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
 	if err != nil {
-		a.t.Fatal(err)
+		return answer{}, err
 	}
 	if key != "" {
 		req.Header.Set("X-API-KEY", key)
@@ -100,14 +109,14 @@ func (a *api) doCtx(ctx context.Context, method, path, key, body string) answer 
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
+		return answer{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		a.t.Fatalf("%s %s: reading the body: %v", method, path, err)
+		return answer{}, fmt.Errorf("%s %s: reading the body: %w", method, path, err)
 	}
-	return answer{resp.StatusCode, resp.Header, b}
+	return answer{resp.StatusCode, resp.Header, b}, nil
 }
 
 func (a *api) credits(key string) answer {
@@ -1073,5 +1082,76 @@ func TestListenUnspecifiedHost(t *testing.T) {
 	}
 	if _, _, _, err := Listen("256.0.0.1:0", false); err == nil || !strings.Contains(err.Error(), "256.0.0.1") {
 		t.Errorf("bad address: error %v", err)
+	}
+}
+
+func TestSetKey(t *testing.T) {
+	s := New(Config{DailyQuota: 2, Keys: []Key{{Key: "k", Plan: unlimited, Credits: 1}}})
+	a := network(t, s)
+	a.credits("k")
+	s.SetKey(Key{Key: "k", Plan: unlimited, Credits: 50}) // refill
+	if got := a.balance("k"); got != 50 {
+		t.Errorf("after refill: balance %v, want 50", got)
+	}
+	if ans := a.credits("k"); ans.status != 409 {
+		t.Errorf("replacing a key reset its day: %d, want 409", ans.status)
+	}
+	s.SetKey(Key{Key: "k", Plan: unlimited, Revoked: true})
+	if ans := a.credits("k"); ans.status != 401 {
+		t.Errorf("revoked: %d, want 401", ans.status)
+	}
+	s.SetKey(Key{Key: "new"}) // zero plan: the default plan
+	s.mu.Lock()
+	p := s.keys["new"].Plan
+	s.mu.Unlock()
+	if p != plan(t, clodura.DefaultPlan) {
+		t.Errorf("zero plan became %+v, want the default plan", p)
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	s := New(Config{Seed: 9, Faults: Faults{ErrorRate: 0.2, TruncateRate: 0.2},
+		Keys: []Key{{Key: "k", Plan: unlimited, Credits: 1e4}}})
+	a := network(t, s)
+	const workers, each = 8, 25
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for i := range each {
+				method, path, body := http.MethodPost, SearchPath, nameBody(fmt.Sprintf("W%d", w), fmt.Sprintf("R%d", i), 2)
+				if i%5 == 0 {
+					method, path, body = http.MethodGet, CreditsPath, ""
+				}
+				ans, err := a.try(context.Background(), method, path, "k", body)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if ans.status != 200 && ans.status != 404 && ans.status < 500 {
+					errs <- fmt.Errorf("worker %d request %d: %d %s", w, i, ans.status, ans.body)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	st := s.Stats()
+	sum := 0
+	for _, n := range st.ByStatus {
+		sum += n
+	}
+	if st.Requests != workers*each || sum != st.Requests {
+		t.Errorf("Requests %d, answers %d, want %d", st.Requests, sum, workers*each)
+	}
+	if got := a.balance("k"); got != 1e4-st.CreditsCharged {
+		t.Errorf("balance %v, charged %v", got, st.CreditsCharged)
+	}
+	if st.Errors5xx == 0 || st.Truncated == 0 {
+		t.Errorf("faults not drawn: %+v", st)
 	}
 }

@@ -19,7 +19,7 @@ var errQuiet = errors.New("already reported")
 
 type quiet struct{ err error }
 
-func (q quiet) Error() string { return q.err.Error() }
+func (q quiet) Error() string   { return q.err.Error() }
 func (q quiet) Unwrap() []error { return []error{q.err, errQuiet} }
 
 // exitCode maps an error to the exit codes of shared/product.md.

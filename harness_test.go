@@ -1,0 +1,196 @@
+package main
+
+// The process-level test harness: the tool and the simulator run as
+// separate processes, as users and cron run them.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clodura/enrich/clodura/sim"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds clodura-enrich once per test process (with -race when the
+// tests run with it) and returns its path.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "clodura-enrich-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "clodura-enrich")
+		args := []string{"build", "-o", binPath}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building the binary: %v", buildErr)
+	}
+	return binPath
+}
+
+// simProc is a simulator running as its own process.
+type simProc struct {
+	URL string
+	cmd *exec.Cmd
+}
+
+// startSim starts `clodura-enrich sim` on a free loopback port with args
+// (flags) and waits until it listens. It is killed when the test ends.
+func startSim(t *testing.T, args ...string) *simProc {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"sim", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("simulator did not start: %v", err)
+	}
+	go io.Copy(io.Discard, stdout)
+	_, rest, ok := strings.Cut(line, "listening on ")
+	if !ok {
+		t.Fatalf("simulator said %q", line)
+	}
+	return &simProc{URL: strings.Fields(rest)[0], cmd: cmd}
+}
+
+// Stats fetches the simulator's counters.
+func (s *simProc) Stats(t *testing.T) sim.Stats {
+	t.Helper()
+	resp, err := http.Get(s.URL + "/_sim/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st sim.Stats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// Admin POSTs body (JSON) to an admin endpoint: "rollover", "keys", "faults".
+func (s *simProc) Admin(t *testing.T, what string, body any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(s.URL+"/_sim/"+what, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("POST /_sim/%s: %s: %s", what, resp.Status, msg)
+	}
+}
+
+// result is one finished run of the tool.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// tool runs clodura-enrich with args and the environment env (KEY=VALUE;
+// nothing else from the test's environment but PATH and HOME) and waits.
+func tool(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := toolCmd(t, env, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func toolCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	return cmd
+}
+
+// readCSV reads a whole CSV output as records (header first).
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return recs
+}
+
+// column returns the index of name in header, failing the test if absent.
+func column(t *testing.T, header []string, name string) int {
+	t.Helper()
+	for i, h := range header {
+		if h == name {
+			return i
+		}
+	}
+	t.Fatalf("no column %q in %v", name, header)
+	return -1
+}
+
+// waitFor checks cond every 20 ms until it holds, failing the test after
+// d. Polling is the only way to observe another process's progress (a
+// file growing, a counter of the simulator); it is never used to wait
+// for something a channel could signal.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(d)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+	}
+}

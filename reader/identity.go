@@ -182,11 +182,11 @@ func splitName(s string) (first, last string) {
 	surnameOnly := false // "Smith,": the one part stood before an empty given name
 	for i, p := range strings.Split(s, ",") {
 		p = strings.TrimSpace(p)
-		if p == "" {
+		if toks := tokens(p); len(toks) == 0 || allHonorifics(toks) {
+			// "Smith," and "Smith, Dr.": nothing but the surname.
 			surnameOnly = surnameOnly || (i > 0 && len(parts) == 1)
 			continue
-		}
-		if allSuffixes(tokens(p)) {
+		} else if allSuffixes(toks) {
 			continue
 		}
 		parts = append(parts, p)
@@ -234,10 +234,6 @@ func splitName(s string) (first, last string) {
 	}
 	first = fixCase(strings.Join(givenToks, " "), false)
 	last = fixCase(strings.Join(lastToks, " "), true)
-	if first == "" && last == "" && len(parts) > 2 {
-		// "Dr., Mr., John": the first two parts held no name; try the rest.
-		return splitName(strings.Join(parts[2:], ", "))
-	}
 	return first, last
 }
 
@@ -270,24 +266,35 @@ func clean(s string) string {
 
 func tokens(s string) []string { return strings.Fields(s) }
 
-// dropNicknames removes "(Johnny)" and `"Johnny"` from a name, when the
-// result still has words in it.
+// dropNicknames removes "(Johnny)" and `"Johnny"` from a name. It runs in
+// linear time: an opener without a closer after it is kept as it is.
 func dropNicknames(s string) string {
-	out := s
-	for _, p := range [][2]string{{"(", ")"}, {"\"", "\""}, {"\u201C", "\u201D"}} {
-		for {
-			i := strings.Index(out, p[0])
-			if i < 0 {
-				break
-			}
-			j := strings.Index(out[i+len(p[0]):], p[1])
-			if j < 0 {
-				break
-			}
-			out = out[:i] + " " + out[i+len(p[0])+j+len(p[1]):]
+	var b strings.Builder
+	b.Grow(len(s))
+	unclosed := map[rune]bool{}
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		closer := rune(0)
+		switch r {
+		case '(':
+			closer = ')'
+		case '"':
+			closer = '"'
+		case '\u201C':
+			closer = '\u201D'
 		}
+		if closer != 0 && !unclosed[r] {
+			if j := strings.IndexRune(s[i+size:], closer); j >= 0 {
+				b.WriteByte(' ')
+				i += size + j + utf8.RuneLen(closer)
+				continue
+			}
+			unclosed[r] = true
+		}
+		b.WriteString(s[i : i+size])
+		i += size
 	}
-	return strings.Join(tokens(out), " ")
+	return strings.Join(tokens(b.String()), " ")
 }
 
 // key folds a name token for list lookups: lower case, without '.' and with
@@ -350,6 +357,13 @@ func dropSuffixes(toks []string) []string {
 		toks = toks[:len(toks)-1]
 	}
 	return toks
+}
+
+// allHonorifics reports whether toks hold nothing but honorifics (and
+// the connectors between them: "Mr. & Mrs.").
+func allHonorifics(toks []string) bool {
+	rest, _ := dropHonorifics(toks)
+	return len(rest) == 0
 }
 
 func allSuffixes(toks []string) bool {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -35,11 +36,14 @@ type searchBody struct {
 // parseSearch validates a search body. The error is the 400 message.
 func parseSearch(body []byte) (query, error) {
 	var b searchBody
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return query{}, errors.New("malformed JSON body: the body is empty, want a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&b); err != nil {
 		return query{}, fmt.Errorf("malformed JSON body: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return query{}, errors.New("malformed JSON body: data after the object")
 	}
 	for _, f := range []struct {

@@ -8,11 +8,14 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,6 +24,8 @@ import (
 
 	"github.com/clodura/enrich/clodura"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // unlimited is a plan with no per-second, per-minute or daily limit, for
 // tests about something else.
@@ -615,6 +620,8 @@ func TestValidation(t *testing.T) {
 		{"malformed JSON", `{"page":1,`, "malformed JSON"},
 		{"not an object", `[1,2]`, "malformed JSON"},
 		{"trailing data", `{"page":1,"perPage":1,"personId":"P1"} {}`, "malformed JSON"},
+		{"trailing brace", `{"page":1,"perPage":1,"personId":"P1"}}`, "malformed JSON"},
+		{"two objects", `{"page":1,"perPage":1,"personId":"P1"}{"page":1}`, "malformed JSON"},
 		{"wrong type", `{"page":"1","perPage":1,"personId":"P1"}`, "malformed JSON"},
 		{"empty body", ``, "malformed JSON"},
 		{"page missing", `{"perPage":1,"personId":"P1"}`, "page is required"},
@@ -1153,5 +1160,43 @@ func TestConcurrent(t *testing.T) {
 	}
 	if st.Errors5xx == 0 || st.Truncated == 0 {
 		t.Errorf("faults not drawn: %+v", st)
+	}
+}
+
+// TestGoldenDataset pins the dataset: a change to how people are made
+// changes what every seeded run and demo shows, so it must be deliberate
+// (go test ./clodura/sim -run Golden -update).
+func TestGoldenDataset(t *testing.T) {
+	a := direct(t, New(Config{Seed: 1, Keys: []Key{{Key: "k", Plan: unlimited, Credits: 1e6}}}))
+	bodies := []string{
+		nameBody("John", "Smith", 1),
+		nameBody("priya", "SHARMA", 4),
+		`{"page":1,"perPage":2,"linkedinUrl":"https://www.linkedin.com/in/jane-van-dyke-4a1b2c"}`,
+		`{"page":1,"perPage":1,"firstName":"Ann","lastName":"Lee","organizationName":"Acme","companyDomain":"acme.com"}`,
+		`{"page":1,"perPage":1,"personId":"P0123456789ab"}`,
+	}
+	for i := range 5 {
+		bodies = append(bodies, nameBody(fmt.Sprintf("Person%d", i), "Golden", 3))
+	}
+	var out bytes.Buffer
+	for _, b := range bodies {
+		ans := a.search("k", b)
+		fmt.Fprintf(&out, "%s\n%d %s\n\n", b, ans.status, ans.body)
+	}
+	path := filepath.Join("testdata", "dataset.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("dataset differs from %s (run with -update if intended):\n%s", path, out.Bytes())
 	}
 }

@@ -162,7 +162,7 @@ type State struct {
 	mu      sync.RWMutex
 	f       *os.File
 	size    int64 // end of the last complete line
-	index   map[Key]uint64
+	index   index
 	header  jobHeader
 	run     int  // the latest run (in replay: the run being replayed)
 	started bool // BeginRun was called on this State
@@ -222,7 +222,6 @@ func newState(dir string, opt Options) *State {
 		log:   opt.Logger,
 		now:   opt.Now,
 		fsync: opt.fsync,
-		index: make(map[Key]uint64),
 		days:  make(map[int64]tally),
 	}
 	if s.log == nil {
@@ -394,31 +393,28 @@ func (s *State) apply(rec *record, off int64, lineNo int) error {
 }
 
 func (s *State) begin(k Key, run int) {
-	e := s.index[k]
+	e := s.index.get(k)
 	if !entryInFlight(e) {
 		s.nflight++
 	}
-	s.index[k] = e&(offsetMask|statusMask<<statusShift) | inflightFlag | uint64(run&runMask)<<runShift
+	s.index.set(k, e&(offsetMask|statusMask<<statusShift)|inflightFlag|uint64(run&runMask)<<runShift)
 }
 
 func (s *State) abandon(k Key) {
-	e, ok := s.index[k]
-	if !ok || !entryInFlight(e) {
+	e := s.index.get(k)
+	if !entryInFlight(e) {
 		return
 	}
 	s.nflight--
-	if e&offsetMask == 0 {
-		delete(s.index, k) // never had a result: unknown again
-		return
-	}
-	s.index[k] = e & (offsetMask | statusMask<<statusShift)
+	// Without an earlier result this leaves 0: unknown again.
+	s.index.set(k, e&(offsetMask|statusMask<<statusShift))
 }
 
 func (s *State) result(k Key, code uint64, off int64) {
-	if entryInFlight(s.index[k]) {
+	if entryInFlight(s.index.get(k)) {
 		s.nflight--
 	}
-	s.index[k] = uint64(off) | code<<statusShift
+	s.index.set(k, uint64(off)|code<<statusShift)
 }
 
 func (s *State) count(unix int64, requests int, credits float64) {
@@ -504,10 +500,10 @@ func (s *State) BeginRun(args []string) (int, error) {
 // key's stored status: "matched", "not_found" or "failed".
 func (s *State) Status(k Key) string {
 	s.mu.RLock()
-	e, ok := s.index[k]
+	e := s.index.get(k)
 	s.mu.RUnlock()
 	switch {
-	case !ok:
+	case e == 0:
 		return ""
 	case entryInFlight(e):
 		return "inflight"
@@ -533,8 +529,7 @@ func (s *State) Begin(k Key, retryFailed bool) (bool, error) {
 	if !s.started {
 		return false, errors.New("checkpoint: Begin before BeginRun")
 	}
-	e, ok := s.index[k]
-	if ok {
+	if e := s.index.get(k); e != 0 {
 		switch {
 		case entryInFlight(e):
 			if entryRun(e) == s.run&runMask {
@@ -565,7 +560,7 @@ func (s *State) Abandon(k Key) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	if !entryInFlight(s.index[k]) {
+	if !entryInFlight(s.index.get(k)) {
 		return nil
 	}
 	var buf [28]byte
@@ -611,7 +606,7 @@ func (s *State) Record(r Result) error {
 // or in flight for the first time).
 func (s *State) Result(k Key) (r Result, ok bool, err error) {
 	s.mu.RLock()
-	e := s.index[k]
+	e := s.index.get(k)
 	f := s.f
 	closed := s.closed
 	s.mu.RUnlock()

@@ -52,7 +52,7 @@ func (s *State) Summary() (Summary, error) {
 				sum.ByStatus["invalid"]++
 				continue
 			}
-			e := s.index[k]
+			e := s.index.get(k)
 			if entryInFlight(e) {
 				sum.InFlight++
 			}

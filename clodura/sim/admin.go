@@ -110,7 +110,7 @@ type planJSON struct {
 	PerDay    int    `json:"per_day"`
 }
 
-// MarshalJSON writes k as keyJSON, the plan as an object.
+// MarshalJSON writes k in its wire form (see Key), the plan as an object.
 func (k Key) MarshalJSON() ([]byte, error) {
 	p, err := json.Marshal(planJSON(k.Plan))
 	if err != nil {
@@ -119,7 +119,8 @@ func (k Key) MarshalJSON() ([]byte, error) {
 	return json.Marshal(keyJSON{k.Key, p, k.Credits, k.Shape, k.Revoked, k.Forbidden})
 }
 
-// UnmarshalJSON reads keyJSON. It fails on an unknown plan name or shape.
+// UnmarshalJSON reads k's wire form (see Key). It fails on an unknown plan
+// name or shape.
 func (k *Key) UnmarshalJSON(b []byte) error {
 	var j keyJSON
 	if err := json.Unmarshal(b, &j); err != nil {
@@ -181,13 +182,14 @@ type faultsJSON struct {
 	RetryAfter    duration `json:"retry_after"`
 }
 
-// MarshalJSON writes f as faultsJSON.
+// MarshalJSON writes f in its wire form (see Faults).
 func (f Faults) MarshalJSON() ([]byte, error) {
 	return json.Marshal(faultsJSON{duration(f.Latency), duration(f.Jitter), f.ErrorRate, f.DropRate,
 		f.TruncateRate, f.HangRate, f.RateLimitRate, duration(f.RetryAfter)})
 }
 
-// UnmarshalJSON reads faultsJSON. Fields left out are zero.
+// UnmarshalJSON reads f's wire form (see Faults). Fields left out are zero;
+// it does not call Validate.
 func (f *Faults) UnmarshalJSON(b []byte) error {
 	var j faultsJSON
 	if err := json.Unmarshal(b, &j); err != nil {

@@ -9,7 +9,12 @@
 // and for search the credit balance (402). Only a request that passes the
 // windows and the quota is admitted: admitted requests fill the windows and
 // use up the day, whatever they are answered; a 401, 403, 429 or 409 costs
-// nothing. A search costs one credit per record returned.
+// nothing. A search costs one credit per record returned, never more than
+// the whole credits of the balance (records beyond it are left out).
+//
+// Checks are judged when a request arrives; Faults.Latency is added after
+// them, and a search is charged only once the latency has passed with the
+// client still waiting.
 //
 // The dataset is a pure function of the normalised query and Config.Seed:
 // the same query always finds the same people.
@@ -45,6 +50,11 @@ const maxBody = 1 << 20
 // that is given, a zero PerSecond, PerMinute or PerDay means no such limit.
 // Credits is the balance left: for Shape "prospect" it is reported as
 // maxContacts minus contactsView, contactsView counting what was charged.
+//
+// On the wire (POST /_sim/keys) Key is {"key":"k","plan":"max",
+// "credits":100,"shape":"prospect","revoked":false,"forbidden":false}, the
+// plan being a plan name or an object {"name":"x","per_second":2,
+// "per_minute":20,"per_day":500} (clodura.Plan's own field names work too).
 type Key struct {
 	Key       string
 	Plan      clodura.Plan
@@ -59,7 +69,17 @@ type Key struct {
 // mutex, so a run that sends the same requests in the same order meets the
 // same faults. Rates are probabilities in [0, 1], tried in the order
 // ErrorRate, DropRate, TruncateRate, HangRate, RateLimitRate; their sum
-// should not exceed 1. The zero value injects nothing.
+// should not exceed 1 (Validate). The zero value injects nothing.
+//
+// A 5xx, dropped, hung or spurious-429 request is decided on arrival, before
+// any check: it is an arrival in Stats but is not admitted, so it costs
+// nothing and counts against no limit. A truncated answer is an ordinary
+// admitted, charged answer with the second half of its body cut off.
+//
+// On the wire (POST /_sim/faults) Faults is {"latency":"50ms",
+// "jitter":"10ms","error_rate":0.1,"drop_rate":0,"truncate_rate":0,
+// "hang_rate":0,"rate_limit_rate":0,"retry_after":"1s"}; durations are Go
+// duration strings (a bare number is nanoseconds) and omitted fields are zero.
 type Faults struct {
 	Latency       time.Duration // added to every search answer
 	Jitter        time.Duration // plus a uniform delay in [0, Jitter]

@@ -78,7 +78,8 @@ const DefaultSyncEvery = 200 * time.Millisecond
 
 // Result is the outcome of one lookup as stored in the journal.
 // Status is "matched", "not_found" or "failed"; Records are the raw API
-// records (stored compacted), Credits and Requests what the lookup cost.
+// records, each valid JSON, stored byte for byte unless it spans several
+// lines (then compacted); Credits and Requests are what the lookup cost.
 type Result struct {
 	Key      Key
 	Status   string

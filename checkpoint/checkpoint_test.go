@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -187,13 +188,28 @@ func TestRecordRejects(t *testing.T) {
 	s := openT(t, t.TempDir(), Options{})
 	beginRun(t, s)
 	for _, r := range []Result{{Key: 1, Status: "pending"}, {Key: 1, Status: ""}, {Key: 0, Status: "matched"},
-		{Key: 1, Status: "matched", Records: []json.RawMessage{json.RawMessage(`{bad`)}}} {
+		{Key: 1, Status: "matched", Records: []json.RawMessage{json.RawMessage(`{bad`)}},
+		{Key: 1, Status: "matched", Records: []json.RawMessage{json.RawMessage("{\n\"a\": tru\n}")}},
+		{Key: 1, Status: "matched", Records: []json.RawMessage{nil}},
+		{Key: 1, Status: "matched", Credits: math.NaN()}} {
 		if err := s.Record(r); err == nil {
 			t.Errorf("Record(%+v) succeeded", r)
 		}
 	}
 	if st := s.Status(1); st != "" {
 		t.Errorf("rejected records changed the status to %q", st)
+	}
+}
+
+func TestRecordKeepsRecordText(t *testing.T) {
+	s := openT(t, t.TempDir(), Options{})
+	beginRun(t, s)
+	spaced := json.RawMessage(`{ "a" : "<&>", "b":[1, 2] }`)
+	pretty := json.RawMessage("{\n  \"a\": \"x y\",\n  \"b\": [1,\n 2]\n}\n")
+	mustRecord(t, s, Result{Key: 1, Status: "matched", Records: []json.RawMessage{spaced, pretty}})
+	r, _ := getResult(t, s, 1)
+	if len(r.Records) != 2 || string(r.Records[0]) != string(spaced) || string(r.Records[1]) != `{"a":"x y","b":[1,2]}` {
+		t.Errorf("Records = %q", r.Records)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"strconv"
 	"time"
 )
@@ -157,28 +158,96 @@ func keyLine(b []byte, kind byte, k Key) []byte {
 	return append(b, '\n')
 }
 
-// resultLine encodes an R line.
+// resultLine encodes an R line in one allocation. The payload is written
+// by hand rather than by encoding/json: records are copied as they are
+// (after a validity check; compacted only if they span lines), which is
+// the bulk of the cost of a Record.
 func resultLine(r *Result) ([]byte, error) {
-	payload, err := encodeJSON(resultPayload{
-		Records: r.Records, Total: r.Total, Error: r.Error,
-		Credits: r.Credits, Requests: r.Requests, At: r.At,
-	})
+	size := 160 + len(r.Error)
+	for _, raw := range r.Records {
+		size += len(raw) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, 'R', ' ')
+	b = appendKey(b, r.Key)
+	b = append(b, ' ')
+	b = append(b, r.Status...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(r.Requests), 10)
+	b = append(b, ' ')
+	b = strconv.AppendFloat(b, r.Credits, 'g', -1, 64)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, r.At.Unix(), 10)
+	b = append(b, ' ')
+	crcAt := len(b)
+	b = append(b, "00000000 "...)
+	payloadAt := len(b)
+	b, err := appendPayload(b, r)
 	if err != nil {
 		return nil, fmt.Errorf("encode result %s: %w", r.Key, err)
 	}
-	head := make([]byte, 0, 80)
-	head = append(head, 'R', ' ')
-	head = appendKey(head, r.Key)
-	head = append(head, ' ')
-	head = append(head, r.Status...)
-	head = append(head, ' ')
-	head = strconv.AppendInt(head, int64(r.Requests), 10)
-	head = append(head, ' ')
-	head = strconv.AppendFloat(head, r.Credits, 'g', -1, 64)
-	head = append(head, ' ')
-	head = strconv.AppendInt(head, r.At.Unix(), 10)
-	head = append(head, ' ')
-	return appendCRC(head, payload), nil
+	sum := crc32.Update(crc32.Checksum(b[:crcAt], castagnoli), castagnoli, b[payloadAt:])
+	appendHex32(b[crcAt:crcAt], sum)
+	return append(b, '\n'), nil
+}
+
+// appendPayload appends the JSON of r's resultPayload.
+func appendPayload(b []byte, r *Result) ([]byte, error) {
+	if math.IsNaN(r.Credits) || math.IsInf(r.Credits, 0) {
+		return nil, fmt.Errorf("credits %v", r.Credits)
+	}
+	if y := r.At.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("time %v out of range", r.At)
+	}
+	b = append(b, '{')
+	if len(r.Records) > 0 {
+		b = append(b, `"records":[`...)
+		for i, raw := range r.Records {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if bytes.IndexByte(raw, '\n') >= 0 {
+				buf := bytes.NewBuffer(b)
+				if err := json.Compact(buf, raw); err != nil {
+					return nil, fmt.Errorf("record %d: %w", i, err)
+				}
+				b = buf.Bytes()
+				continue
+			}
+			if !json.Valid(raw) {
+				return nil, fmt.Errorf("record %d is not valid JSON", i)
+			}
+			b = append(b, raw...)
+		}
+		b = append(b, "],"...)
+	}
+	if r.Total != 0 {
+		b = append(b, `"total":`...)
+		b = strconv.AppendInt(b, int64(r.Total), 10)
+		b = append(b, ',')
+	}
+	if r.Error != "" {
+		msg, err := json.Marshal(r.Error)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, `"error":`...)
+		b = append(b, msg...)
+		b = append(b, ',')
+	}
+	if r.Credits != 0 {
+		b = append(b, `"credits":`...)
+		b = strconv.AppendFloat(b, r.Credits, 'g', -1, 64)
+		b = append(b, ',')
+	}
+	if r.Requests != 0 {
+		b = append(b, `"requests":`...)
+		b = strconv.AppendInt(b, int64(r.Requests), 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"at":"`...)
+	b = r.At.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"', '}'), nil
 }
 
 // record is one parsed journal line. For R lines payload is the undecoded
@@ -241,16 +310,26 @@ func parseLine(line []byte) (record, error) {
 		if err := checkCRC(body[:2], payload, fields[:8]); err != nil {
 			return rec, err
 		}
+		// Decode into locals: taking the address of rec's fields would
+		// move rec to the heap for every line, results included.
 		var err error
 		switch rec.kind {
 		case 'J':
-			err = json.Unmarshal(payload, &rec.header)
+			var v jobHeader
+			err = json.Unmarshal(payload, &v)
+			rec.header = v
 		case 'N':
-			err = json.Unmarshal(payload, &rec.run)
+			var v Run
+			err = json.Unmarshal(payload, &v)
+			rec.run = v
 		case 'C':
-			err = json.Unmarshal(payload, &rec.credit)
+			var v CreditsNote
+			err = json.Unmarshal(payload, &v)
+			rec.credit = v
 		case 'S':
-			err = json.Unmarshal(payload, &rec.stop)
+			var v Stop
+			err = json.Unmarshal(payload, &v)
+			rec.stop = v
 		}
 		if err != nil {
 			return rec, fmt.Errorf("bad %c record: %w", rec.kind, err)

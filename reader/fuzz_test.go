@@ -2,10 +2,13 @@ package reader
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
+	"unicode/utf8"
 )
 
 // fuzzRead reads data as format through the same path Open takes after
@@ -59,5 +62,44 @@ func FuzzJSONL(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatJSONL, data) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRead(t, FormatJSONL, data)
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			checkMembers(t, bytes.TrimSpace(line))
+		}
+	})
+}
+
+// checkMembers compares members with encoding/json on a valid object (of
+// valid UTF-8: the reader refuses other lines before members sees them).
+func checkMembers(t *testing.T, obj []byte) {
+	t.Helper()
+	if len(obj) == 0 || obj[0] != '{' || !json.Valid(obj) || !utf8.Valid(obj) {
+		return
+	}
+	var got []string
+	if err := members(obj, func(key string, raw []byte) {
+		got = append(got, key+"="+string(raw))
+	}); err != nil {
+		t.Fatalf("members(%q): %v", obj, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, k.(string)+"="+string(raw))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("members(%q) = %q, encoding/json says %q", obj, got, want)
+	}
 }

@@ -30,6 +30,8 @@ type jsonlSource struct {
 	checkUTF8 bool
 	mapping   map[string]string
 	byKeys    map[string]keyColumns // key list (joined by NUL) -> its columns
+	lastKeys  []string              // the previous object's keys, and
+	last      keyColumns            // their columns
 }
 
 // keyColumns is how an object with a given list of keys gives the
@@ -169,24 +171,14 @@ func notObject(b []byte) string {
 // match like column names (an exact --map key first, then a folded one).
 // Numbers come as written, null and non-scalars as "".
 func (s *jsonlSource) identify(obj []byte) (Identity, string, error) {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil { // {
-		return Identity{}, "", err
-	}
 	var keys []string
-	var raws []json.RawMessage
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return Identity{}, "", err
-		}
-		key, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return Identity{}, "", err
-		}
+	var raws [][]byte
+	err := members(obj, func(key string, raw []byte) {
 		keys = append(keys, key)
 		raws = append(raws, raw)
+	})
+	if err != nil {
+		return Identity{}, "", err
 	}
 	kc := s.columns(keys)
 	if kc.reason != "" {
@@ -202,13 +194,155 @@ func (s *jsonlSource) identify(obj []byte) (Identity, string, error) {
 	return id, reason, nil
 }
 
+// errMalformed is returned by members for what json.Valid should have refused.
+var errMalformed = errors.New("malformed object")
+
+// members calls fn with each key and raw value of the JSON object obj,
+// in order. obj must have passed json.Valid; it is not checked again, but
+// a malformed obj gives an error, never a panic. Faster than a
+// json.Decoder, which matters: every row of every pass comes here.
+func members(obj []byte, fn func(key string, raw []byte)) error {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return errMalformed
+	}
+	i = skipSpace(obj, i+1)
+	if i < len(obj) && obj[i] == '}' {
+		return nil
+	}
+	for i < len(obj) {
+		if obj[i] != '"' {
+			return errMalformed
+		}
+		end := stringEnd(obj, i)
+		if end < 0 {
+			return errMalformed
+		}
+		key, ok := unquote(obj[i:end])
+		if !ok {
+			return errMalformed
+		}
+		i = skipSpace(obj, end)
+		if i >= len(obj) || obj[i] != ':' {
+			return errMalformed
+		}
+		i = skipSpace(obj, i+1)
+		end = valueEnd(obj, i)
+		if end < 0 {
+			return errMalformed
+		}
+		fn(key, obj[i:end])
+		i = skipSpace(obj, end)
+		if i >= len(obj) {
+			break
+		}
+		switch obj[i] {
+		case ',':
+			i = skipSpace(obj, i+1)
+		case '}':
+			return nil
+		default:
+			return errMalformed
+		}
+	}
+	return errMalformed
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string starting at b[i], or -1.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd returns the index after the JSON value starting at b[i], or -1.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end := stringEnd(b, j)
+				if end < 0 {
+					return -1
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[j])) {
+		j++
+	}
+	if j == i {
+		return -1
+	}
+	return j
+}
+
+// unquote decodes a JSON string literal, without allocating twice for the
+// usual string that has no escapes.
+func unquote(lit []byte) (string, bool) {
+	if len(lit) < 2 {
+		return "", false
+	}
+	if bytes.IndexByte(lit, '\\') < 0 {
+		return string(lit[1 : len(lit)-1]), true
+	}
+	var s string
+	if json.Unmarshal(lit, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
 // columns matches an object's keys, remembering the answer for the next
 // object with the same keys (usually every line).
 func (s *jsonlSource) columns(keys []string) keyColumns {
-	sig := strings.Join(keys, "\x00")
-	if kc, ok := s.byKeys[sig]; ok {
-		return kc
+	if slices.Equal(keys, s.lastKeys) {
+		return s.last
 	}
+	sig := strings.Join(keys, "\x00")
+	kc, ok := s.byKeys[sig]
+	if !ok {
+		kc = s.match(keys)
+		if len(s.byKeys) < keyCacheSize {
+			s.byKeys[sig] = kc
+		}
+	}
+	s.lastKeys, s.last = keys, kc
+	return kc
+}
+
+// match reads keys as a header.
+func (s *jsonlSource) match(keys []string) keyColumns {
 	// A --map key missing from this object just leaves its field empty.
 	var mapping map[string]string
 	for name, key := range s.mapping {
@@ -225,24 +359,18 @@ func (s *jsonlSource) columns(keys []string) keyColumns {
 		kc.reason = `no key identifies a person (need "name", or "first name" and "last name", or "linkedin url"); keys: ` + headerList(keys)
 	}
 	kc.cols = cols
-	if len(s.byKeys) < keyCacheSize {
-		s.byKeys[sig] = kc
-	}
 	return kc
 }
 
 // scalar is a JSON value as a cell: a string's text, a number as written,
 // true/false, and "" for null, objects and arrays.
-func scalar(raw json.RawMessage) string {
+func scalar(raw []byte) string {
 	if len(raw) == 0 {
 		return ""
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return ""
-		}
+		s, _ := unquote(raw)
 		return s
 	case 'n', '{', '[':
 		return ""

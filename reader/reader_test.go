@@ -226,8 +226,8 @@ func TestValidUTF8Prefix(t *testing.T) {
 		want  bool
 	}{
 		{e, true, true},
-		{e[:4], false, true}, // é cut by the sample's end
-		{e[:4], true, false}, // é cut by the file's end
+		{e[:4], false, true},             // é cut by the sample's end
+		{e[:4], true, false},             // é cut by the file's end
 		{[]byte("caf\xe9"), false, true}, // could be the start of a cut rune
 		{[]byte("caf\xe9"), true, false},
 		{[]byte("caf\xe9 au lait"), false, false},
@@ -538,3 +538,21 @@ func benchRead(b *testing.B, format string) {
 
 func BenchmarkCSV(b *testing.B)   { benchRead(b, FormatCSV) }
 func BenchmarkJSONL(b *testing.B) { benchRead(b, FormatJSONL) }
+
+func TestMembers(t *testing.T) {
+	for _, obj := range []string{
+		`{}`,
+		` { } `,
+		`{"a":1}`,
+		`{ "a" : "x\"y" , "b\u00e9\n" : [1,{"c":"]}"}] ,"d":{"e":{}},"f":null,"g":-1.5e+3,"h":true}`,
+		`{"":""}`,
+		`{"a":"{[","a":"dup"}`,
+	} {
+		checkMembers(t, []byte(obj))
+	}
+	for _, bad := range []string{``, `[]`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1`, `{"a":"x`, `{a:1}`, `{"a":1 "b":2}`, `{"a":[1,2}`} {
+		if err := members([]byte(bad), func(string, []byte) {}); err == nil {
+			t.Errorf("members(%q) = nil error, want errMalformed", bad)
+		}
+	}
+}

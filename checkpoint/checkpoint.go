@@ -247,6 +247,10 @@ func (s *State) openJournal(job Job) error {
 	if err != nil {
 		return err
 	}
+	// Another job's folder is left exactly as it is.
+	if good > 0 && filepath.Clean(s.header.Input) != filepath.Clean(job.Input) {
+		return &JobMismatchError{Dir: s.dir, Input: job.Input, StateInput: s.header.Input}
+	}
 	if torn > 0 {
 		if err := f.Truncate(good); err != nil {
 			return fmt.Errorf("cut torn tail of %s: %w", s.path, err)
@@ -255,7 +259,7 @@ func (s *State) openJournal(job Job) error {
 			return fmt.Errorf("fsync %s: %w", s.path, err)
 		}
 		s.log.Warn("checkpoint: cut off a torn last record (an append interrupted by a crash)",
-			"journal", s.path, "bytes", torn)
+			"journal", s.path, "offset", good, "bytes", torn)
 	}
 	s.size = good
 	if good == 0 {
@@ -272,9 +276,6 @@ func (s *State) openJournal(job Job) error {
 			return fmt.Errorf("fsync %s: %w", s.path, err)
 		}
 		return syncDir(s.dir)
-	}
-	if filepath.Clean(s.header.Input) != filepath.Clean(job.Input) {
-		return &JobMismatchError{Dir: s.dir, Input: job.Input, StateInput: s.header.Input}
 	}
 	return nil
 }

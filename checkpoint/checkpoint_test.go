@@ -542,7 +542,15 @@ func TestJobMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	journal := filepath.Join(dir, "journal")
+	f, _ := os.OpenFile(journal, os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString("B 00000000") // a torn tail, which is not ours to cut
+	f.Close()
+	before, _ := os.ReadFile(journal)
 	_, err = Open(dir, Job{Input: "/data/b.csv"}, Options{})
+	if after, _ := os.ReadFile(journal); !bytes.Equal(after, before) {
+		t.Error("Open of another job's folder modified its journal")
+	}
 	var jm *JobMismatchError
 	if !errors.As(err, &jm) || !errors.Is(err, ErrOtherJob) {
 		t.Fatalf("Open with another input: %v, want *JobMismatchError", err)

@@ -135,7 +135,7 @@ func namePart(s string, isFirst bool) string {
 //     is John / Smith; lower-case particles at the end of the given part move
 //     to the surname ("Berg, Jan van der" is Jan / van der Berg).
 //   - Leading honorifics (Mr, Mrs, Ms, Miss, Mx, Dr, Prof, Sir, Dame, Rev,
-//     with or without '.') and trailing suffixes (Jr, Sr, II, III, IV, PhD, MD,
+//     Sra, Herr, Frau, Mme, ..., with or without '.') and trailing suffixes (Jr, Sr, II, III, IV, PhD, MD,
 //     MBA, Esq, CPA, ...) are dropped. A couple ("John & Jane Smith", "Mr. &
 //     Mrs. Smith") keeps its first person.
 //   - The first word is the first name; the remaining words, minus initials
@@ -304,7 +304,8 @@ func key(tok string) string {
 	return strings.ToLower(strings.ReplaceAll(tok, ".", ""))
 }
 
-var honorifics = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "mister")
+var honorifics = setOf("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "rev", "mister",
+	"sra", "srta", "herr", "frau", "mme", "mlle")
 
 var suffixes = setOf("jr", "sr", "ii", "iii", "iv", "phd", "md", "mba", "esq", "cpa", "cfa", "pmp", "dds",
 	"dmd", "dvm", "jd", "llm", "msc", "mph", "rn", "obe", "mbe", "cbe", "kbe", "frs", "retd", "ret")

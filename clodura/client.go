@@ -422,6 +422,11 @@ func (c *Client) do(ctx context.Context, method, rawURL, op string, body []byte)
 	defer drainClose(resp.Body)
 
 	if err := CheckResponse(resp, c.now()); err != nil {
+		if ctx.Err() != nil {
+			// Cancelled while the error body was read: the caller's
+			// cancellation wins, so it is not retried.
+			return nil, callerErr(ctx, op)
+		}
 		var ae *APIError
 		if errors.As(err, &ae) {
 			ae.Message = c.scrub(ae.Message)

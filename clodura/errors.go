@@ -128,7 +128,12 @@ func errorMessage(body []byte) string {
 			}
 		}
 	}
-	return excerpt(body)
+	switch s := excerpt(body); s {
+	case "{}", "null", `""`:
+		return "" // nothing said: Error() falls back to the status text
+	default:
+		return s
+	}
 }
 
 // maxRetryAfter caps a parsed Retry-After.

@@ -464,6 +464,36 @@ func TestSearchPeopleCallerDeadline(t *testing.T) {
 	checkCallerErr(t, err, context.DeadlineExceeded)
 }
 
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestSearchPeopleCancelDuringErrorBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, `{"message":"`)
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Cancel once the 503 header is in, while the body is still coming.
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		cancel()
+		return resp, err
+	})}
+	c, err := NewClient(Config{BaseURL: srv.URL, APIKey: testKey, HTTPClient: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SearchPeople(ctx, testSearch)
+	// The caller's cancellation wins over the (transient) server error.
+	checkCallerErr(t, err, context.Canceled)
+}
+
 func TestSearchPeopleCancelledBeforeSend(t *testing.T) {
 	arrived, c := hungServer(t, Config{})
 	ctx, cancel := context.WithCancel(context.Background())

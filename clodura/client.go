@@ -484,9 +484,10 @@ func callerErr(ctx context.Context, op string) error {
 // context.DeadlineExceeded, which would be mistaken for the caller's own.
 type timeoutError struct{ d time.Duration }
 
-func (e *timeoutError) Error() string   { return fmt.Sprintf("no complete answer within %v", e.d) }
-func (e *timeoutError) Timeout() bool   { return true }
-func (e *timeoutError) Temporary() bool { return true }
+func (e *timeoutError) Error() string { return fmt.Sprintf("no complete answer within %v", e.d) }
+
+// Timeout reports true, as net.Error does for its timeouts.
+func (e *timeoutError) Timeout() bool { return true }
 
 // scrub removes the key from text the server sent back (an error message
 // that echoes the header, say). Keys shorter than 4 bytes are not real keys

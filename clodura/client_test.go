@@ -428,6 +428,10 @@ func TestSearchPeopleTimeout(t *testing.T) {
 	_, c := hungServer(t, Config{Timeout: 50 * time.Millisecond})
 	res, err := c.SearchPeople(context.Background(), testSearch)
 	checkTransportError(t, res, err, "no complete answer within 50ms")
+	var to interface{ Timeout() bool }
+	if !errors.As(err, &to) || !to.Timeout() {
+		t.Errorf("error %v does not report Timeout() = true", err)
+	}
 }
 
 func TestSearchPeopleCallerCancel(t *testing.T) {

@@ -1,11 +1,14 @@
 package reader
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"testing"
 	"unicode/utf8"
@@ -49,7 +52,10 @@ func FuzzCSV(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatCSV, data) })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzRead(t, FormatCSV, data)
+		checkParser(t, data)
+	})
 }
 
 func FuzzJSONL(f *testing.F) {
@@ -101,5 +107,40 @@ func checkMembers(t *testing.T, obj []byte) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("members(%q) = %q, encoding/json says %q", obj, got, want)
+	}
+}
+
+// checkParser compares csvParser with encoding/csv on text that
+// encoding/csv reads without complaint: same fields, same start lines.
+func checkParser(t *testing.T, data []byte) {
+	t.Helper()
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	var want []csvRecord
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return // not a CSV encoding/csv accepts
+		}
+		line, _ := cr.FieldPos(0)
+		want = append(want, csvRecord{fields: rec, line: line})
+	}
+	p := &csvParser{src: bufio.NewReader(bytes.NewReader(data)), comma: ',', line: 1}
+	var got []csvRecord
+	for {
+		rec, err := p.read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("csvParser: %v", err)
+		}
+		got = append(got, rec)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("csvParser read %#v\nencoding/csv   %#v", got, want)
 	}
 }

@@ -143,6 +143,7 @@ var goldenCases = []struct {
 	{"semicolon_excel.csv-forced-comma", "semicolon_excel.csv", Options{Delimiter: ',', Map: map[string]string{"name": "Vorname;Nachname;Firma;Umsatz"}}},
 	{"pipe.txt", "pipe.txt", Options{}},
 	{"crlf_multiline.csv", "crlf_multiline.csv", Options{}},
+	{"bad_quotes.csv", "bad_quotes.csv", Options{}},
 	{"ragged.csv", "ragged.csv", Options{}},
 	{"header_blank_dup.csv", "header_blank_dup.csv", Options{}},
 	{"trailing_empty.csv", "trailing_empty.csv", Options{}},

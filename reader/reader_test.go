@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -554,5 +556,78 @@ func TestMembers(t *testing.T) {
 		if err := members([]byte(bad), func(string, []byte) {}); err == nil {
 			t.Errorf("members(%q) = nil error, want errMalformed", bad)
 		}
+	}
+}
+
+func TestCSVParser(t *testing.T) {
+	const unbalanced = `unbalanced quote: a field opens with " and does not close on this line (quote the whole field and double the quotes inside it)`
+	type rec struct {
+		line    int
+		fields  []string
+		invalid string
+	}
+	tests := []struct {
+		name string
+		in   string
+		want []rec
+	}{
+		{"plain", "a,b\n1,2\n", []rec{{1, []string{"a", "b"}, ""}, {2, []string{"1", "2"}, ""}}},
+		{"CRLF and no final newline", "a,b\r\n1,2", []rec{{1, []string{"a", "b"}, ""}, {2, []string{"1", "2"}, ""}}},
+		{"empty lines skipped", "\n\na\r\n\r\nb\n", []rec{{3, []string{"a"}, ""}, {5, []string{"b"}, ""}}},
+		{"quoted newline", "\"x\r\ny\",z\nn\n", []rec{{1, []string{"x\ny", "z"}, ""}, {3, []string{"n"}, ""}}},
+		{"escaped quotes", `"say ""hi""",b` + "\n", []rec{{1, []string{`say "hi"`, "b"}, ""}}},
+		{"stray quote in unquoted field", "Bob O\"Neil,6'2\"\nx\n", []rec{{1, []string{`Bob O"Neil`, `6'2"`}, ""}, {2, []string{"x"}, ""}}},
+		{"text after a closing quote", "\"Bob\" Smith,Acme\nJane Doe,Globex\n", []rec{{1, []string{"Bob Smith", "Acme"}, ""}, {2, []string{"Jane Doe", "Globex"}, ""}}},
+		{"unclosed quote at the end", "a,b\n\"Ann Lee,Initech\nTom Hardy,X\n", []rec{
+			{1, []string{"a", "b"}, ""},
+			{2, []string{"Ann Lee,Initech"}, unbalanced},
+			{3, []string{"Tom Hardy", "X"}, ""},
+		}},
+		{"stray opening quote closed by a later field", "\"Ann Lee,Initech\nTom,X\n\"Smith, John\",Acme\n", []rec{
+			{1, []string{"Ann Lee,Initech"}, unbalanced},
+			{2, []string{"Tom", "X"}, ""},
+			{3, []string{"Smith, John", "Acme"}, ""},
+		}},
+		{"quoted field ending the file without newline", `a,"b`, []rec{{1, []string{"a", "b"}, unbalanced}}},
+		{"empty quoted fields", `"",""` + "\n", []rec{{1, []string{"", ""}, ""}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &csvParser{src: bufio.NewReader(strings.NewReader(tc.in)), comma: ',', line: 1}
+			var got []rec
+			for {
+				r, err := p.read()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, rec{r.line, r.fields, r.invalid})
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("read %q\n got %#v\nwant %#v", tc.in, got, tc.want)
+			}
+			checkParser(t, []byte(tc.in))
+		})
+	}
+}
+
+func TestCSVLongQuotedField(t *testing.T) {
+	// A stray quote must not make the reader hold or skip the whole file.
+	var b strings.Builder
+	b.WriteString("name,company\n\"Ann Lee,Initech\n")
+	for i := range 2 * maxQuotedLines {
+		fmt.Fprintf(&b, "Person%d Smith,Acme\n", i)
+	}
+	_, rows := readAll(t, writeFile(t, "q.csv", []byte(b.String())), Options{})
+	if len(rows) != 1+2*maxQuotedLines {
+		t.Fatalf("%d rows, want %d", len(rows), 1+2*maxQuotedLines)
+	}
+	if !strings.HasPrefix(rows[0].Invalid, "line 2: unbalanced quote") {
+		t.Errorf("row 0 Invalid = %q", rows[0].Invalid)
+	}
+	if last := rows[len(rows)-1]; last.Line != 2*maxQuotedLines+2 || last.Invalid != "" {
+		t.Errorf("last row %+v", last)
 	}
 }

@@ -98,7 +98,10 @@ func decodeInput(src io.Reader, forced string, warn func(msg string)) (io.Reader
 			d, bomLen = Dialect{Encoding: enc}, 0
 		}
 	} else if d.Encoding == "" {
-		if validUTF8Prefix(head, atEOF) {
+		if enc := utf16Guess(head); enc != "" {
+			d = Dialect{Encoding: enc}
+			warn("no byte order mark but the text looks like " + strings.ToUpper(enc) + "; reading it so (use --encoding to force)")
+		} else if validUTF8Prefix(head, atEOF) {
 			d = Dialect{Encoding: encUTF8}
 		} else {
 			d = Dialect{Encoding: encCP1252}
@@ -122,6 +125,33 @@ func decodeInput(src io.Reader, forced string, warn func(msg string)) (io.Reader
 		return br, d, nil
 	}
 	return transform.NewReader(br, dec), d, nil
+}
+
+// utf16Guess recognises UTF-16 text without a byte order mark by its
+// zero bytes: mostly-ASCII text (as CSV headers are) has one in every
+// other byte, odd ones for little-endian. It returns "" when unsure.
+func utf16Guess(b []byte) string {
+	if len(b) < 8 {
+		return ""
+	}
+	b = b[:len(b)&^1]
+	var even, odd int
+	for i := 0; i < len(b); i += 2 {
+		if b[i] == 0 {
+			even++
+		}
+		if b[i+1] == 0 {
+			odd++
+		}
+	}
+	half := len(b) / 2
+	switch {
+	case odd*10 >= half*7 && even*10 < half:
+		return encUTF16LE
+	case even*10 >= half*7 && odd*10 < half:
+		return encUTF16BE
+	}
+	return ""
 }
 
 // validUTF8Prefix reports whether b is valid UTF-8, allowing a rune cut off

@@ -631,3 +631,37 @@ func TestCSVLongQuotedField(t *testing.T) {
 		t.Errorf("last row %+v", last)
 	}
 }
+
+func TestUTF16WithoutBOM(t *testing.T) {
+	for _, bigEndian := range []bool{false, true} {
+		want := encUTF16LE
+		if bigEndian {
+			want = encUTF16BE
+		}
+		t.Run(want, func(t *testing.T) {
+			w := &warnings{}
+			data := utf16(t, "name\tcompany\r\nJürgen Groß\tX\r\n", bigEndian)
+			r, rows := readAll(t, writeFile(t, "u.txt", data), Options{Logger: slog.New(w)})
+			if r.Dialect() != (Dialect{Encoding: want, Delimiter: '\t'}) {
+				t.Errorf("Dialect() = %+v", r.Dialect())
+			}
+			if len(rows) != 1 || rows[0].Identity.LastName != "Groß" {
+				t.Errorf("rows %+v", rows)
+			}
+			if got := w.list(); len(got) != 1 || !strings.Contains(got[0], "looks like "+strings.ToUpper(want)) {
+				t.Errorf("warnings %q", got)
+			}
+		})
+	}
+	for in, want := range map[string]string{
+		"name\nA B\n":                      "",
+		"short\x00":                        "",
+		"\x00\x00\x00\x00\x00\x00\x00\x00": "", // zeros everywhere: not text
+		"a\x00b\x00c\x00d\x00\n":           encUTF16LE,
+		"\x00a\x00b\x00c\x00d":             encUTF16BE,
+	} {
+		if got := utf16Guess([]byte(in)); got != want {
+			t.Errorf("utf16Guess(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -176,7 +176,7 @@ const sniffLines = 20
 // sniffDelimiter guesses the field delimiter of CSV text from its start:
 // the candidate that splits the header into more than one field and gives
 // the most of the following records that same field count. Quotes are
-// respected the way encoding/csv does with LazyQuotes. Ties go to prefer,
+// respected as csvParser reads them (special at a field start only). Ties go to prefer,
 // then to the order of delimiters; text where no candidate splits the
 // header gives prefer.
 func sniffDelimiter(sample []byte, atEOF bool, prefer byte) rune {

@@ -24,26 +24,32 @@ type Window struct {
 // A Limiter is safe for concurrent use. A nil *Limiter never waits.
 type Limiter struct {
 	mu      sync.Mutex
+	base    time.Time // reservations are kept as offsets from base
 	windows []window
 	floor   time.Time // no request starts before this (a pause)
 }
 
-// window remembers the last Limit reserved start times in a ring. Starts
-// are reserved in non-decreasing order, so the slot about to be overwritten
-// is always the oldest.
+// window remembers the last Limit reserved start times in a ring, as
+// nanoseconds since Limiter.base: no pointers for the collector to scan,
+// 8 bytes a start. The ring grows as starts are reserved, up to Limit, so a
+// huge limit ("no limit" in practice) costs only what is used. Starts are
+// reserved in non-decreasing order, so once the ring is full the slot about
+// to be overwritten is always the oldest.
 type window struct {
 	length time.Duration
-	starts []time.Time
+	limit  int
+	starts []int64
 	next   int
 }
 
 // NewLimiter returns a limiter enforcing every window given; windows with
 // a Limit or Length of zero or less are unlimited and ignored.
 func NewLimiter(windows ...Window) *Limiter {
-	l := &Limiter{}
+	l := &Limiter{base: time.Now()}
 	for _, w := range windows {
 		if w.Limit > 0 && w.Length > 0 {
-			l.windows = append(l.windows, window{length: w.Length, starts: make([]time.Time, w.Limit)})
+			l.windows = append(l.windows, window{length: w.Length, limit: w.Limit,
+				starts: make([]int64, 0, min(w.Limit, 1024))})
 		}
 	}
 	return l
@@ -82,19 +88,24 @@ func (l *Limiter) reserve(now time.Time) time.Time {
 	if l.floor.After(at) {
 		at = l.floor
 	}
+	off := int64(at.Sub(l.base))
 	for _, w := range l.windows {
-		if oldest := w.starts[w.next]; !oldest.IsZero() {
-			if earliest := oldest.Add(w.length); earliest.After(at) {
-				at = earliest
+		if len(w.starts) == w.limit {
+			if earliest := w.starts[w.next] + int64(w.length); earliest > off {
+				off = earliest
 			}
 		}
 	}
 	for i := range l.windows {
 		w := &l.windows[i]
-		w.starts[w.next] = at
-		w.next = (w.next + 1) % len(w.starts)
+		if len(w.starts) < w.limit {
+			w.starts = append(w.starts, off)
+			continue
+		}
+		w.starts[w.next] = off
+		w.next = (w.next + 1) % w.limit
 	}
-	return at
+	return l.base.Add(time.Duration(off))
 }
 
 // PauseUntil holds every request not yet reserved until t: the whole pool

@@ -25,6 +25,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -321,10 +322,11 @@ func (s *Server) admit(apiKey string, search bool, now time.Time) (*keyState, in
 	for len(ks.admitted) > 0 && now.Sub(ks.admitted[0]) >= time.Minute {
 		ks.admitted = ks.admitted[1:]
 	}
-	inSecond := 0
-	for i := len(ks.admitted) - 1; i >= 0 && now.Sub(ks.admitted[i]) < time.Second; i-- {
-		inSecond++
-	}
+	// admitted is in time order: binary search, so that a key admitting
+	// thousands of requests a second (benchmarks) costs O(log n), not O(n).
+	inSecond := len(ks.admitted) - sort.Search(len(ks.admitted), func(i int) bool {
+		return now.Sub(ks.admitted[i]) < time.Second
+	})
 	if p := ks.Plan; (p.PerSecond > 0 && inSecond >= p.PerSecond) ||
 		(p.PerMinute > 0 && len(ks.admitted) >= p.PerMinute) {
 		return nil, http.StatusTooManyRequests, "Rate limit exceeded"

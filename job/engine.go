@@ -36,6 +36,11 @@ type engine struct {
 	bal      float64 // last balance read; -1 unknown
 	reqSince atomic.Int64
 
+	// What the results recorded in the state cost; written by the
+	// collector only, read once run has returned.
+	recRequests int64
+	recCredits  float64
+
 	resetMu    sync.Mutex
 	resetUntil time.Time // while waiting for the daily quota: when to try again
 	probe      time.Duration
@@ -322,6 +327,8 @@ func (e *engine) collect(results <-chan outcome) {
 			e.halt(fmt.Errorf("checkpoint: %w", err))
 			continue
 		}
+		e.recRequests += int64(r.Requests)
+		e.recCredits += r.Credits
 		e.c.Done.Add(1)
 		switch r.Status {
 		case writer.StatusMatched:

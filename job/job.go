@@ -261,7 +261,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if errors.Is(runErr, clodura.ErrDailyLimit) {
 		sum.NextReset = NextReset(time.Now(), cfg.ResetAt, cfg.ResetLoc)
 	}
-	if err := st.Stop(stopRecord(runErr, sum)); err != nil {
+	if err := st.Stop(stopRecord(runErr, sum, e.recRequests, e.recCredits)); err != nil {
 		return sum, errors.Join(runErr, err)
 	}
 	return sum, runErr
@@ -279,14 +279,17 @@ func outputOptions(path, inFormat string, header []string, d reader.Dialect) wri
 	return opt
 }
 
-// stopRecord says in the state why and how a run ended.
-func stopRecord(err error, sum *Summary) checkpoint.Stop {
+// stopRecord says in the state why and how a run ended. Its Requests and
+// Credits are what the run spent beyond the results it recorded (which
+// count their own): credit checks, the 409 or 402 that stopped it, requests
+// whose row was abandoned. The state adds both to its totals.
+func stopRecord(err error, sum *Summary, recRequests int64, recCredits float64) checkpoint.Stop {
 	s := checkpoint.Stop{
 		Reason:   StopReason(err),
 		Code:     ExitCode(err),
 		At:       time.Now().UTC(),
-		Requests: int(sum.Requests),
-		Credits:  sum.Credits,
+		Requests: int(max(sum.Requests-recRequests, 0)),
+		Credits:  max(sum.Credits-recCredits, 0),
 	}
 	if err != nil {
 		s.Message = err.Error()

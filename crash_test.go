@@ -47,7 +47,8 @@ func TestCrashKill9AndResume(t *testing.T) {
 		p := j.start()
 		if len(kills) < crashKills {
 			moment := crashMomentOf(rng)
-			if ok := crashKillAt(t, s, p, moment); !ok {
+			ok, made := crashKillAt(t, s, p, moment)
+			if !ok {
 				r := p.res
 				t.Fatalf("run %d ended (exit %d) before its kill moment (%s): %d kills survived, want %d\nstdout: %s\nstderr: %s",
 					runs, r.code, moment, len(kills), crashKills, r.stdout, r.stderr)
@@ -56,7 +57,7 @@ func TestCrashKill9AndResume(t *testing.T) {
 			if r.code != -9 {
 				t.Fatalf("run %d: exit %d after SIGKILL, want killed by signal 9", runs, r.code)
 			}
-			kills = append(kills, moment.String())
+			kills = append(kills, fmt.Sprintf("%s: %d requests in", moment, made))
 			crashCheckAfterKill(t, j)
 			continue
 		}
@@ -93,9 +94,9 @@ func TestCrashKill9AndResume(t *testing.T) {
 		t.Errorf("charged twice %d, want at most %d (%d truncated + %d kills x %d workers)",
 			faulty.ChargedTwice, bound, faulty.Truncated, crashKills, crashWorkers)
 	}
-	t.Logf("crash: %d rows, %d kills survived (at %s), %d runs; rows lost %d, doubled %d; "+
+	t.Logf("crash: %d rows, %d kills survived (%s), %d runs; rows lost %d, doubled %d; "+
 		"queries charged twice %d (truncated answers %d); requests %d: 5xx %d, dropped %d, truncated %d",
-		crashRows, len(kills), strings.Join(kills, ", "), runs, lost, doubled,
+		crashRows, len(kills), strings.Join(kills, "; "), runs, lost, doubled,
 		faulty.ChargedTwice, faulty.Truncated, faulty.Requests, faulty.Errors5xx, faulty.Dropped, faulty.Truncated)
 }
 
@@ -122,8 +123,9 @@ func crashMomentOf(rng *rand.Rand) crashMoment {
 }
 
 // crashKillAt kills p with SIGKILL at moment m. It reports false when p
-// ended on its own first.
-func crashKillAt(t *testing.T, s *simProc, p *relProc, m crashMoment) bool {
+// ended on its own first, and how many requests the simulator had
+// received since p started.
+func crashKillAt(t *testing.T, s *simProc, p *relProc, m crashMoment) (bool, int) {
 	t.Helper()
 	start := time.Now()
 	base := s.Stats(t).Requests
@@ -133,17 +135,17 @@ func crashKillAt(t *testing.T, s *simProc, p *relProc, m crashMoment) bool {
 	for {
 		select {
 		case <-p.done:
-			return false
+			return false, s.Stats(t).Requests - base
 		case <-deadline:
 			t.Fatalf("kill moment %s not reached in a minute", m)
 		case <-tick.C:
 		}
-		if (m.requests == 0 && time.Since(start) >= m.after) ||
-			(m.requests > 0 && s.Stats(t).Requests-base >= m.requests) {
+		made := s.Stats(t).Requests - base
+		if (m.requests == 0 && time.Since(start) >= m.after) || (m.requests > 0 && made >= m.requests) {
 			if err := p.cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
-			return true
+			return true, made
 		}
 	}
 }

@@ -44,7 +44,18 @@ func relSim(t *testing.T, key string, credits float64, flags ...string) *simProc
 	t.Helper()
 	s := startSim(t, append([]string{"--key", "unused-" + key}, flags...)...)
 	relSetKey(t, s, map[string]any{"key": key, "plan": relBulkPlan, "credits": credits})
+	t.Cleanup(func() { relLogStats(t, s) }) // before startSim's cleanup stops it
 	return s
+}
+
+// relLogStats logs what the simulator injected and answered, for
+// RELIABILITY.md.
+func relLogStats(t *testing.T, s *simProc) {
+	st := s.Stats(t)
+	t.Logf("sim: %d requests; injected 5xx %d, dropped %d, truncated %d, hung %d, 429 %d; "+
+		"answered 401 %d, 402 %d, 409 %d; charged twice %d",
+		st.Requests, st.Errors5xx, st.Dropped, st.Truncated, st.Hung, st.RateLimited,
+		st.ByStatus["401"], st.ByStatus["402"], st.ByStatus["409"], st.ChargedTwice)
 }
 
 func relSetKey(t *testing.T, s *simProc, k map[string]any) {
@@ -326,7 +337,6 @@ func TestFault5xxStorm(t *testing.T) {
 	if st.Errors5xx < 10 {
 		t.Errorf("only %d 5xx answers injected", st.Errors5xx)
 	}
-	t.Logf("5xx injected: %d, searches answered: %d", st.Errors5xx, st.Searches)
 	j.finish()
 	if got := j.sim.Stats(t).Searches; got != st.Searches {
 		t.Errorf("the rerun of a complete job made %d searches", got-st.Searches)
@@ -358,8 +368,7 @@ func TestFaultConnectionRefusedThenHealthy(t *testing.T) {
 	j.checkStopped("unreachable", 69)
 
 	// The API comes back on the same address.
-	j.sim = startSim(t, "--addr", addr, "--key", "unused")
-	relSetKey(t, j.sim, map[string]any{"key": j.key, "plan": relBulkPlan, "credits": 1e5})
+	j.sim = relSim(t, j.key, 1e5, "--addr", addr)
 	j.finish("--retry-budget", "3s")
 	j.checkPaid()
 }
@@ -379,7 +388,6 @@ func TestFaultTruncatedJSON(t *testing.T) {
 	if st.ChargedTwice > st.Truncated {
 		t.Errorf("charged twice %d, more than the %d truncated answers", st.ChargedTwice, st.Truncated)
 	}
-	t.Logf("truncated: %d, charged twice: %d", st.Truncated, st.ChargedTwice)
 	j.finish()
 }
 
@@ -394,7 +402,6 @@ func TestFaultHungResponses(t *testing.T) {
 	if st.Hung < 3 {
 		t.Errorf("only %d hung requests injected", st.Hung)
 	}
-	t.Logf("hung: %d", st.Hung)
 	j.finish()
 }
 
@@ -417,7 +424,6 @@ func TestFault429Bursts(t *testing.T) {
 			if st.RateLimited < 2 || st.ByStatus["429"] != st.RateLimited {
 				t.Errorf("429s: %d injected, %d answered", st.RateLimited, st.ByStatus["429"])
 			}
-			t.Logf("429 injected: %d", st.RateLimited)
 			j.finish()
 		})
 	}

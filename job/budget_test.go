@@ -8,16 +8,17 @@ import (
 )
 
 func TestBudgetMinCreditsCountsInFlight(t *testing.T) {
-	b := newBudget(1, 0)
-	b.setBalance(30, 10) // 20 credits above the reserve
-	for i := range 20 {
-		if err := b.reserve(context.Background()); err != nil {
-			t.Fatalf("reserve %d: %v", i, err)
-		}
-	}
-	// 20 in flight could cost 20: a 21st would cross the reserve. It waits
-	// for a settle rather than failing, since a not-found costs nothing.
+	// The budget's channels must belong to the bubble for synctest.Wait.
 	synctest.Test(t, func(t *testing.T) {
+		b := newBudget(1, 0)
+		b.setBalance(30, 10) // 20 credits above the reserve
+		for i := range 20 {
+			if err := b.reserve(context.Background()); err != nil {
+				t.Fatalf("reserve %d: %v", i, err)
+			}
+		}
+		// 20 in flight could cost 20: a 21st would cross the reserve. It
+		// waits for a settle rather than failing: a not-found costs nothing.
 		got := make(chan error, 1)
 		go func() { got <- b.reserve(context.Background()) }()
 		synctest.Wait()
@@ -30,16 +31,16 @@ func TestBudgetMinCreditsCountsInFlight(t *testing.T) {
 		if err := <-got; err != nil {
 			t.Fatalf("reserve after a free settle: %v", err)
 		}
+		for range 20 {
+			b.settle(1)
+		}
+		if err := b.reserve(context.Background()); !errors.Is(err, ErrBudget) {
+			t.Fatalf("reserve with 20 spent of 20 = %v, want ErrBudget", err)
+		}
+		if got := b.spent(); got != 20 {
+			t.Fatalf("spent %v, want 20", got)
+		}
 	})
-	for range 20 {
-		b.settle(1)
-	}
-	if err := b.reserve(context.Background()); !errors.Is(err, ErrBudget) {
-		t.Fatalf("reserve with 20 spent of 20 = %v, want ErrBudget", err)
-	}
-	if got := b.spent(); got != 20 {
-		t.Fatalf("spent %v, want 20", got)
-	}
 }
 
 func TestBudgetMaxCredits(t *testing.T) {

@@ -56,6 +56,7 @@ type outcome struct {
 	res      *clodura.SearchResult
 	err      error
 	requests int
+	first    time.Time // when the first attempt was sent
 }
 
 func newEngine(cfg Config, st *checkpoint.State) *engine {
@@ -145,7 +146,7 @@ func (e *engine) run(ctx context.Context, todo int) error {
 // produce reads the input and hands each lookup not yet resolved to the
 // workers, once per distinct lookup, within the credit budget.
 func (e *engine) produce(ctx context.Context, work chan<- task) error {
-	in, err := reader.Open(e.cfg.Input, e.cfg.Read)
+	in, err := reader.Open(e.cfg.Input, e.cfg.quietRead())
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,9 @@ func (e *engine) lookup(ctx context.Context, t task) outcome {
 			if err := e.lim.Wait(ctx); err != nil {
 				return nil, backoff.Permanent(err)
 			}
-			o.requests++
+			if o.requests++; o.requests == 1 {
+				o.first = time.Now()
+			}
 			e.c.Requests.Add(1)
 			e.reqSince.Add(1)
 			res, err := e.cfg.Searcher.SearchPeople(send, t.req)
@@ -310,7 +313,7 @@ func (e *engine) collect(results <-chan outcome) {
 		case failRow:
 			r.Status, r.Error = writer.StatusFailed, o.err.Error()
 		case retry: // the retry budget ran out
-			if e.unreachable() {
+			if e.unreachable(o.first) {
 				e.abandon(o.key)
 				e.halt(fmt.Errorf("%w: no answer for %v: %v", ErrUnreachable, e.cfg.RetryBudget, o.err))
 				continue
@@ -341,13 +344,17 @@ func (e *engine) collect(results <-chan outcome) {
 	}
 }
 
-// unreachable: nothing has been answered for a whole retry budget.
-func (e *engine) unreachable() bool {
+// unreachable tells an outage from a row the API keeps failing on, when a
+// row has spent its retry budget (first is its first attempt): in an
+// outage nothing has been answered in the later half of the row's
+// retries either, so the run stops and the row stays pending for the
+// next run; otherwise only this row fails.
+func (e *engine) unreachable(first time.Time) bool {
 	last := e.startedAt
 	if ok := e.lastOK.Load(); ok != 0 {
 		last = time.Unix(0, ok)
 	}
-	return time.Since(last) >= e.cfg.RetryBudget
+	return last.Before(first.Add(time.Since(first) / 2))
 }
 
 // checkCredits reads the balance through the limiter (it counts against
@@ -400,6 +407,10 @@ func (e *engine) checkCredits(ctx context.Context, first bool) error {
 			return err
 		case judge(err) == retry:
 			return fmt.Errorf("%w: GET /api/v1/credits: %v", ErrUnreachable, err)
+		case !errors.As(err, new(*clodura.APIError)):
+			// No HTTP answer at all (a certificate that does not verify,
+			// say): every search would fail the same way.
+			return fmt.Errorf("%w: %v", ErrUnreachable, err)
 		case e.cfg.MinCredits > 0:
 			return fmt.Errorf("--min-credits needs the balance, which could not be read: %w", err)
 		default: // a plan that may not read its balance: go on without it
@@ -431,7 +442,7 @@ func (e *engine) monitorCredits(ctx context.Context) {
 // writeOutput writes every input row once, in input order, with its
 // stored result, "invalid", or "pending" when the run stopped first.
 func (e *engine) writeOutput(out *writer.Writer, stopped error) (map[string]int, error) {
-	in, err := reader.Open(e.cfg.Input, e.cfg.Read)
+	in, err := reader.Open(e.cfg.Input, e.cfg.quietRead())
 	if err != nil {
 		return nil, err
 	}

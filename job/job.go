@@ -134,6 +134,14 @@ func (cfg Config) withDefaults() Config {
 	return cfg
 }
 
+// quietRead is the reader options for the second and later passes over
+// the input: the first pass already warned about what it guessed.
+func (cfg Config) quietRead() reader.Options {
+	opt := cfg.Read
+	opt.Logger = slog.New(slog.DiscardHandler)
+	return opt
+}
+
 // DefaultWorkers is enough requests in flight to keep the plan's rate
 // busy at up to two seconds of latency (Little's law: in flight = rate ×
 // latency), within 4..64.

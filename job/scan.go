@@ -40,7 +40,7 @@ var (
 // ones, and finds how many lookups the state has not resolved. rows, when
 // not nil, receives each row's lookup key (0 for an invalid row).
 func scan(cfg Config, st *checkpoint.State, rows *checkpoint.RowsWriter, distinct bool) (scanStats, error) {
-	in, err := reader.Open(cfg.Input, cfg.Read)
+	in, err := reader.Open(cfg.Input, cfg.quietRead())
 	if err != nil {
 		return scanStats{}, err
 	}

@@ -337,12 +337,13 @@ func dropHonorifics(toks []string) ([]string, bool) {
 }
 
 // dropCouple keeps the first person of "John & Jane Smith": the connector and
-// the word after it go, when a surname still follows. A stray connector goes.
+// the word after it go, when a first person precedes and a surname still
+// follows. A stray connector goes.
 func dropCouple(toks []string) []string {
 	out := make([]string, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
 		if toks[i] == "&" || toks[i] == "+" {
-			if i > 0 && i+2 < len(toks) {
+			if len(out) > 0 && i+2 < len(toks) {
 				i++
 			}
 			continue

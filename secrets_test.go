@@ -216,11 +216,23 @@ func TestSecretTLSVerification(t *testing.T) {
 	j := newRelJob(t, s, "k-tls", 8)
 	j.rate = 10
 
-	j.expect(j.run("--ca-cert", ca), 0, "run with --ca-cert")
-	j.checkOutput(relDone...)
+	// Without --ca-cert the self-signed certificate is not trusted: the
+	// run stops at once, marking no row (a failed row would need
+	// --retry-failed once the CA is given).
+	r := j.run("--retry-budget", "2s")
+	j.expect(r, 69, "run without --ca-cert")
+	if !strings.Contains(r.stderr, "certificate") {
+		t.Errorf("stderr does not name the certificate:\n%s", r.stderr)
+	}
+	if counts := j.checkOutput(relPaused...); counts["pending"] != j.usable {
+		t.Errorf("output without --ca-cert: %v, want all %d usable rows pending", counts, j.usable)
+	}
+
+	j.expect(j.run("--ca-cert", ca), 0, "rerun with --ca-cert")
+	j.checkDone()
 
 	// Plain HTTP is refused for anything but loopback, before connecting.
-	r := tool(t, []string{"CLODURA_API_KEY=k-tls"}, "credits", "--base-url", "http://api.clodura.ai")
+	r = tool(t, []string{"CLODURA_API_KEY=k-tls"}, "credits", "--base-url", "http://api.clodura.ai")
 	if r.code != 2 || !strings.Contains(strings.ToLower(r.stderr), "https") {
 		t.Errorf("credits over plain HTTP to a remote host: exit %d, want 2 naming https\nstderr: %s", r.code, r.stderr)
 	}

@@ -178,8 +178,7 @@ func (e *engine) produce(ctx context.Context, work chan<- task) error {
 		if err := e.bud.reserve(ctx); err != nil {
 			e.abandon(key)
 			if errors.Is(err, ErrBudget) {
-				e.halt(fmt.Errorf("%w: spent %.4g credits in this run (--max-credits %.4g, --min-credits %.4g)",
-					ErrBudget, e.bud.spent(), e.cfg.MaxCredits, e.cfg.MinCredits))
+				e.halt(e.budgetStop())
 				return nil
 			}
 			return nil // stopped
@@ -192,6 +191,16 @@ func (e *engine) produce(ctx context.Context, work chan<- task) error {
 			return nil
 		}
 	}
+}
+
+// budgetStop says which limit stopped the run, with the figures.
+func (e *engine) budgetStop() error {
+	spent := e.bud.spent()
+	if e.cfg.MaxCredits > 0 && spent+float64(e.cfg.Candidates) > e.cfg.MaxCredits {
+		return fmt.Errorf("%w: this run spent %.4g credits of --max-credits %.4g", ErrBudget, spent, e.cfg.MaxCredits)
+	}
+	return fmt.Errorf("%w: the balance (last read %.4g; this run spent %.4g) would fall below --min-credits %.4g",
+		ErrBudget, e.balance(), spent, e.cfg.MinCredits)
 }
 
 func (e *engine) abandon(k checkpoint.Key) {

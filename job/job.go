@@ -172,11 +172,13 @@ func planRate(perSecond, perMinute int) float64 {
 // pacingWindows turns the plan's limits into the limiter's windows. Each
 // window is widened by 2% so that jitter between leaving this process and
 // arriving at the server cannot squeeze one request too many into the
-// server's window.
+// server's window, and the per-second window is spread evenly: a burst of
+// simultaneous requests reaches the server in an order and over a spread
+// no client controls.
 func pacingWindows(perSecond, perMinute int) []Window {
 	return []Window{
-		{perSecond, time.Second + time.Second/50},
-		{perMinute, time.Minute + time.Minute/50},
+		{Limit: perSecond, Length: time.Second + time.Second/50, Even: true},
+		{Limit: perMinute, Length: time.Minute + time.Minute/50},
 	}
 }
 

@@ -7,9 +7,12 @@ import (
 )
 
 // Window is a rate limit: at most Limit requests in any span of Length.
+// Even spreads the window's requests out, at least Length/Limit apart,
+// instead of letting a full window go at once.
 type Window struct {
 	Limit  int
 	Length time.Duration
+	Even   bool
 }
 
 // Limiter paces requests so that, for each of its windows, no interval of
@@ -19,6 +22,10 @@ type Window struct {
 // boundary: the n-th request may start no earlier than the (n-Limit)-th
 // plus Length.
 //
+// A burst of requests that start together reaches the server spread over
+// however long it takes to accept them, in no particular order, so one of
+// them can land inside the next window's reach; Even windows avoid bursts.
+//
 // Callers reserve a start time with Wait; a reservation is never handed
 // back, so a cancelled Wait can only make pacing more conservative.
 // A Limiter is safe for concurrent use. A nil *Limiter never waits.
@@ -27,6 +34,9 @@ type Limiter struct {
 	base    time.Time // reservations are kept as offsets from base
 	windows []window
 	floor   time.Time // no request starts before this (a pause)
+	gap     int64     // least nanoseconds between two starts (Even windows)
+	last    int64     // the latest reserved start, as an offset from base
+	started bool
 }
 
 // window remembers the last Limit reserved start times in a ring, as
@@ -50,6 +60,9 @@ func NewLimiter(windows ...Window) *Limiter {
 		if w.Limit > 0 && w.Length > 0 {
 			l.windows = append(l.windows, window{length: w.Length, limit: w.Limit,
 				starts: make([]int64, 0, min(w.Limit, 1024))})
+			if w.Even {
+				l.gap = max(l.gap, int64(w.Length)/int64(w.Limit))
+			}
 		}
 	}
 	return l
@@ -89,6 +102,9 @@ func (l *Limiter) reserve(now time.Time) time.Time {
 		at = l.floor
 	}
 	off := int64(at.Sub(l.base))
+	if l.started && l.last+l.gap > off {
+		off = l.last + l.gap
+	}
 	for _, w := range l.windows {
 		if len(w.starts) == w.limit {
 			if earliest := w.starts[w.next] + int64(w.length); earliest > off {
@@ -105,6 +121,7 @@ func (l *Limiter) reserve(now time.Time) time.Time {
 		w.starts[w.next] = off
 		w.next = (w.next + 1) % w.limit
 	}
+	l.last, l.started = off, true
 	return l.base.Add(time.Duration(off))
 }
 

@@ -71,7 +71,7 @@ func TestLimiterSlidingWindowGuarantee(t *testing.T) {
 	}{
 		{
 			name:     "per second, instant answers",
-			windows:  []Window{{10, time.Second}},
+			windows:  []Window{{Limit: 10, Length: time.Second}},
 			workers:  50,
 			requests: 95,
 			latency:  func(int) time.Duration { return 0 },
@@ -80,7 +80,7 @@ func TestLimiterSlidingWindowGuarantee(t *testing.T) {
 		},
 		{
 			name:      "per second, uneven latency",
-			windows:   []Window{{20, time.Second}},
+			windows:   []Window{{Limit: 20, Length: time.Second}},
 			workers:   40,
 			requests:  300,
 			latency:   func(i int) time.Duration { return time.Duration(40+(i*37)%80) * time.Millisecond },
@@ -88,7 +88,7 @@ func TestLimiterSlidingWindowGuarantee(t *testing.T) {
 		},
 		{
 			name:     "second and minute windows, minute binds",
-			windows:  []Window{{10, time.Second}, {100, time.Minute}},
+			windows:  []Window{{Limit: 10, Length: time.Second}, {Limit: 100, Length: time.Minute}},
 			workers:  20,
 			requests: 250,
 			latency:  func(int) time.Duration { return 300 * time.Millisecond },
@@ -124,7 +124,7 @@ func TestLimiterNoBurstAcrossWindowBoundary(t *testing.T) {
 	// A token bucket of 10/s with burst 10 lets 10 go at t=0.99 s and 10 more
 	// at t=1.0 s: 20 inside one second. The sliding window must not.
 	synctest.Test(t, func(t *testing.T) {
-		l := NewLimiter(Window{10, time.Second})
+		l := NewLimiter(Window{Limit: 10, Length: time.Second})
 		time.Sleep(990 * time.Millisecond)
 		var starts []time.Time
 		for range 20 {
@@ -142,9 +142,34 @@ func TestLimiterNoBurstAcrossWindowBoundary(t *testing.T) {
 	})
 }
 
+func TestLimiterEvenSpreadsRequests(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimiter(Window{Limit: 20, Length: time.Second, Even: true}, Window{Limit: 100, Length: time.Minute})
+		start := time.Now()
+		starts := runPaced(t, l, 40, 150, func(int) time.Duration { return 30 * time.Millisecond })
+		slices.SortFunc(starts, time.Time.Compare)
+		for i := 1; i < len(starts); i++ {
+			if gap := starts[i].Sub(starts[i-1]); gap < 50*time.Millisecond {
+				t.Fatalf("starts %d and %d only %v apart, want at least 50ms", i-1, i, gap)
+			}
+		}
+		if got := maxInWindow(starts, time.Second); got > 20 {
+			t.Fatalf("%d in one second", got)
+		}
+		if got := maxInWindow(starts, time.Minute); got > 100 {
+			t.Fatalf("%d in one minute", got)
+		}
+		// 100 at 50 ms apart, then the minute window: the 101st at 60 s,
+		// the 150th 49 gaps later.
+		if got, want := starts[149].Sub(start), time.Minute+49*50*time.Millisecond; got != want {
+			t.Fatalf("150th start after %v, want %v", got, want)
+		}
+	})
+}
+
 func TestLimiterPauseUntil(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := NewLimiter(Window{100, time.Second})
+		l := NewLimiter(Window{Limit: 100, Length: time.Second})
 		start := time.Now()
 		l.PauseUntil(start.Add(3 * time.Second))
 		l.PauseUntil(start.Add(time.Second)) // earlier: no effect
@@ -159,7 +184,7 @@ func TestLimiterPauseUntil(t *testing.T) {
 
 func TestLimiterWaitCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := NewLimiter(Window{1, time.Minute})
+		l := NewLimiter(Window{Limit: 1, Length: time.Minute})
 		if err := l.Wait(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +203,7 @@ func TestLimiterWaitCancelled(t *testing.T) {
 
 func TestLimiterUnlimited(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		for _, l := range []*Limiter{nil, NewLimiter(), NewLimiter(Window{0, time.Second})} {
+		for _, l := range []*Limiter{nil, NewLimiter(), NewLimiter(Window{Limit: 0, Length: time.Second})} {
 			start := time.Now()
 			for range 1000 {
 				if err := l.Wait(context.Background()); err != nil {

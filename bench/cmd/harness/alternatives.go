@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log"
 	"net"
@@ -128,7 +127,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 func alternativesSection(cfg *config, res *Results) error {
 	rows, seqBudget := 1500, 60*time.Second
 	if cfg.quick {
-		rows, seqBudget = 750, 20*time.Second
+		rows, seqBudget = 750, 15*time.Second
 	}
 	const latency, jitter = 300 * time.Millisecond, 150 * time.Millisecond
 	p50 := plan{Name: "bench-50-per-second", PerSecond: 50, PerDay: 1 << 40}
@@ -190,6 +189,6 @@ func alternativesSection(cfg *config, res *Results) error {
 	log.Printf("   %-32s %d/%d rows in %.1fs: %.1f rows/s, %d requests, %d 429s, %d charged twice, utilisation %.3f",
 		a.Client, a.Completed, rows, a.Wall, a.RowsPerSec, a.Requests, a.Status429, a.ChargedTwice, a.Util)
 	res.Alternatives = append(res.Alternatives, a)
-	_ = fmt.Sprint
+	res.Timelines["alternatives: "+u.Name] = st.PerSecond
 	return nil
 }

@@ -51,7 +51,7 @@ var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+(\d+)\s+\d+ ns/op(
 func engineSection(cfg *config, res *Results) error {
 	iters := "5x"
 	if cfg.quick {
-		iters = "2x"
+		iters = "1x"
 	}
 	testBin := filepath.Join(cfg.work, "job.test")
 	build := exec.Command("go", "test", "-c", "-o", testBin, "./job/")
@@ -184,4 +184,3 @@ func pprofTop(bin, prof string, n int) ([]string, error) {
 	}
 	return lines, nil
 }
-

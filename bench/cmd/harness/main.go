@@ -2,7 +2,7 @@
 // the simulator as separate processes on loopback. It writes its figures
 // to bench/results/ (results.json, results.md) and the plot bench/rate.png.
 //
-//	go run ./cmd/harness [-quick] [-only utilisation,alternatives,overhead,engine,memory,xlsx,resume]
+//	go run ./cmd/harness [-quick] [-only utilisation,alternatives,engine,memory,xlsx,resume]
 //
 // bench/run.sh is the one command that runs it.
 package main
@@ -63,7 +63,7 @@ func main() {
 	var cfg config
 	var only string
 	flag.BoolVar(&cfg.quick, "quick", false, "a shorter run (under 5 minutes): smaller jobs, fewer sizes")
-	flag.StringVar(&only, "only", "", "comma-separated sections: utilisation,alternatives,overhead,engine,memory,xlsx,resume")
+	flag.StringVar(&only, "only", "", "comma-separated sections: utilisation,alternatives,engine,memory,xlsx,resume")
 	flag.StringVar(&cfg.work, "work", "", "scratch folder (default: a new temporary folder, removed at the end)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the scratch folder")
 	flag.BoolVar(&cfg.verbose, "v", false, "log the tool's output")
@@ -115,7 +115,6 @@ func run(cfg *config) error {
 		fn   func(*config, *Results) error
 	}{
 		{"engine", engineSection},
-		{"overhead", overheadSection},
 		{"memory", memorySection},
 		{"xlsx", xlsxSection},
 		{"resume", resumeSection},

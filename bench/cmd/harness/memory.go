@@ -48,7 +48,7 @@ func memorySection(cfg *config, res *Results) error {
 	}
 	for _, format := range []string{"csv", "jsonl"} {
 		for _, n := range sizes {
-			m, err := memoryRun(cfg, format, n)
+			m, err := memoryRun(cfg, res, format, n)
 			if err != nil {
 				return err
 			}
@@ -60,7 +60,10 @@ func memorySection(cfg *config, res *Results) error {
 
 func xlsxSection(cfg *config, res *Results) error {
 	n := 100_000
-	m, err := memoryRun(cfg, "xlsx", n)
+	if cfg.quick {
+		n = 20_000
+	}
+	m, err := memoryRun(cfg, res, "xlsx", n)
 	if err != nil {
 		return err
 	}
@@ -68,7 +71,7 @@ func xlsxSection(cfg *config, res *Results) error {
 	return nil
 }
 
-func memoryRun(cfg *config, format string, n int) (Memory, error) {
+func memoryRun(cfg *config, res *Results, format string, n int) (Memory, error) {
 	in := filepath.Join(cfg.work, fmt.Sprintf("mem-%d.%s", n, format))
 	if err := genInput(format, in, 0, n, 0); err != nil {
 		return Memory{}, err
@@ -78,6 +81,7 @@ func memoryRun(cfg *config, format string, n int) (Memory, error) {
 	if err != nil {
 		return Memory{}, err
 	}
+	res.Overhead = append(res.Overhead, o)
 	m := Memory{Rows: n, Format: format, MaxRSSMiB: mib(r.MaxRSS), Wall: o.Wall, RowsPerSec: o.RowsPerSec,
 		ToolCPUPer: o.ToolCPUPer, InputMiB: mib(fileSize(in)), Load: o.Load}
 	out := in + ".out." + format

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"log"
 	"path/filepath"
 	"strconv"
-	"time"
 )
 
 // Overhead is one run of the tool with the limits out of the way (huge
@@ -73,26 +71,4 @@ func fastRun(cfg *config, input string, rows, workers int, extra ...string) (Ove
 		log.Printf("   %s", r.Stdout)
 	}
 	return o, r, nil
-}
-
-func overheadSection(cfg *config, res *Results) error {
-	n := 200_000
-	if cfg.quick {
-		n = 50_000
-	}
-	in := filepath.Join(cfg.work, fmt.Sprintf("overhead-%d.csv", n))
-	if err := genCSV(in, 0, n, 0); err != nil {
-		return err
-	}
-	for _, w := range []int{16} {
-		o, _, err := fastRun(cfg, in, n, w)
-		if err != nil {
-			return err
-		}
-		log.Printf("   %d rows, %d workers: %.0f rows/s (lookups %.0f/s), tool %.1f µs CPU/row, sim %.1f µs/row, RSS %.1f MiB, load %s",
-			n, w, o.RowsPerSec, o.LookupRate, o.ToolCPUPer, o.SimCPUPer, o.MaxRSSMiB, o.Load)
-		res.Overhead = append(res.Overhead, o)
-	}
-	_ = time.Second
-	return nil
 }

@@ -35,8 +35,14 @@ func markdown(res *Results) string {
 			100*e.CheckpointShareSubtract, 100*e.CheckpointShareProfile, 100*e.CheckpointShareSubtractHTTP, 100*e.CheckpointShareProfileHTTP,
 			yes(e.CheckpointShareSubtractHTTP < 0.10 && e.CheckpointShareProfileHTTP < 0.10))
 	}
-	for _, o := range res.Overhead {
-		fmt.Fprintf(&b, "| >= 10,000 rows/s end to end (tool + simulator processes) | %.0f rows/s (%d rows) | %s |\n", o.RowsPerSec, o.Rows, yes(o.RowsPerSec >= 10000))
+	var big *Overhead
+	for i, o := range res.Overhead {
+		if o.Format == "csv" && (big == nil || o.Rows > big.Rows) {
+			big = &res.Overhead[i]
+		}
+	}
+	if big != nil {
+		fmt.Fprintf(&b, "| >= 10,000 rows/s end to end (tool + simulator processes) | %.0f rows/s (%d-row CSV) | %s |\n", big.RowsPerSec, big.Rows, yes(big.RowsPerSec >= 10000))
 	}
 	for _, mm := range res.Memory {
 		switch {
@@ -94,11 +100,11 @@ func markdown(res *Results) string {
 	}
 	if len(res.Overhead) > 0 {
 		b.WriteString("### 3b. End to end, limits out of the way, zero latency, checkpoint on (tool and simulator as processes)\n\n")
-		b.WriteString("| rows | workers | wall | rows/s (whole run) | lookups/s (first→last request) | tool CPU µs/row | simulator CPU µs/row | peak RSS | 429s | load |\n")
-		b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| rows | format | workers | wall | rows/s (whole run) | lookups/s (first→last request) | tool CPU µs/row | simulator CPU µs/row | peak RSS | 429s | load |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, o := range res.Overhead {
-			fmt.Fprintf(&b, "| %d | %d | %.1f s | %.0f | %.0f | %.0f | %.0f | %.1f MiB | %d | %s |\n",
-				o.Rows, o.Workers, o.Wall, o.RowsPerSec, o.LookupRate, o.ToolCPUPer, o.SimCPUPer, o.MaxRSSMiB, o.Status429, o.Load)
+			fmt.Fprintf(&b, "| %d | %s | %d | %.1f s | %.0f | %.0f | %.0f | %.0f | %.1f MiB | %d | %s |\n",
+				o.Rows, o.Format, o.Workers, o.Wall, o.RowsPerSec, o.LookupRate, o.ToolCPUPer, o.SimCPUPer, o.MaxRSSMiB, o.Status429, o.Load)
 		}
 		b.WriteString("\n")
 	}

@@ -85,23 +85,58 @@ func utilisationSection(cfg *config, res *Results) error {
 			perSecond: 50,
 		})
 	}
-	for _, l := range maxLats {
+	if !cfg.quick {
+		// The default worker count (64 at 50/s) against 1 s + up to 0.5 s:
+		// the same run with enough workers for Little's law.
 		cases = append(cases, utilCase{
+			name: "50/s 1s, 100 workers", plan: p50, latency: time.Second, jitter: time.Second / 2, rows: perSecRows,
+			toolArgs:  []string{"--plan", "max", "--rate-per-second", "50", "--rate-per-minute", "6000", "--workers", "100"},
+			perSecond: 50,
+		})
+	}
+	var maxCases []utilCase
+	for _, l := range maxLats {
+		maxCases = append(maxCases, utilCase{
 			name: "MAX " + l.String(), plan: plan{Name: "max", PerSecond: 10, PerMinute: 100, PerDay: 1 << 40},
 			latency: l, jitter: l / 2, rows: maxRows,
 			toolArgs:  []string{"--plan", "max"},
 			perSecond: 10, perMinut: 100,
 		})
 	}
+	record := func(u Utilisation, st sim.Stats) {
+		log.Printf("   %-20s %d req in %.1fs (ideal %.1fs): utilisation %.3f, %.2f req/s of %.2f, 429s %d, max/s %d, max/min %d, load %s",
+			u.Name, u.Requests, u.Span, u.IdealSpan, u.Util, u.Rate, u.LimitRate, u.Status429, u.MaxPerSec, u.MaxPerMin, u.Load)
+		res.Utilisation = append(res.Utilisation, u)
+		res.Timelines[u.Name] = st.PerSecond
+	}
 	for _, c := range cases {
 		u, st, err := utilRun(cfg, c)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.name, err)
 		}
-		log.Printf("   %-12s %d req in %.1fs (ideal %.1fs): utilisation %.3f, %.2f req/s of %.2f, 429s %d, max/s %d, max/min %d, load %s",
-			u.Name, u.Requests, u.Span, u.IdealSpan, u.Util, u.Rate, u.LimitRate, u.Status429, u.MaxPerSec, u.MaxPerMin, u.Load)
-		res.Utilisation = append(res.Utilisation, u)
-		res.Timelines[u.Name] = st.PerSecond
+		record(u, st)
+	}
+	// The per-minute-bound runs take minutes each but at most 10 requests
+	// a second: they run side by side, each with its own simulator.
+	type done struct {
+		u   Utilisation
+		st  sim.Stats
+		err error
+	}
+	results := make([]chan done, len(maxCases))
+	for i, c := range maxCases {
+		results[i] = make(chan done, 1)
+		go func() {
+			u, st, err := utilRun(cfg, c)
+			results[i] <- done{u, st, err}
+		}()
+	}
+	for i, ch := range results {
+		d := <-ch
+		if d.err != nil {
+			return fmt.Errorf("%s: %w", maxCases[i].name, d.err)
+		}
+		record(d.u, d.st)
 	}
 	return nil
 }
@@ -116,7 +151,7 @@ func utilRun(cfg *config, c utilCase) (Utilisation, sim.Stats, error) {
 		u.Limit = fmt.Sprintf("%d/s", c.perSecond)
 		u.LimitRate = float64(c.perSecond)
 	}
-	in := filepath.Join(cfg.work, fmt.Sprintf("util-%d.csv", c.rows))
+	in := filepath.Join(cfg.work, "util-"+slug(c.name)+".csv")
 	if err := genCSV(in, 0, c.rows, 20); err != nil {
 		return u, sim.Stats{}, err
 	}
@@ -125,7 +160,7 @@ func utilRun(cfg *config, c utilCase) (Utilisation, sim.Stats, error) {
 		return u, sim.Stats{}, err
 	}
 	defer s.stop()
-	out := filepath.Join(cfg.work, "util-"+strings.NewReplacer("/", "", " ", "-").Replace(c.name)+".csv")
+	out := filepath.Join(cfg.work, "util-"+slug(c.name)+".out.csv")
 	args := append([]string{"run", in, "-o", out, "--base-url", s.URL, "--progress", "none"}, c.toolArgs...)
 	r, err := runTool(cfg.bin, nil, args...)
 	if err != nil {
@@ -167,4 +202,8 @@ func workersOf(stderr string) string {
 		return "?"
 	}
 	return f[0]
+}
+
+func slug(name string) string {
+	return strings.NewReplacer("/", "", " ", "-", ",", "", "(", "", ")", "").Replace(name)
 }

@@ -67,7 +67,14 @@ func main() {
 	flag.StringVar(&cfg.work, "work", "", "scratch folder (default: a new temporary folder, removed at the end)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the scratch folder")
 	flag.BoolVar(&cfg.verbose, "v", false, "log the tool's output")
+	replot := flag.String("replot", "", "only redraw the plot and the tables from this results JSON (e.g. results/full.json)")
 	flag.Parse()
+	if *replot != "" {
+		if err := redraw(*replot); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	cfg.only = map[string]bool{}
 	for _, s := range strings.Split(only, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -207,4 +214,26 @@ func loadavg() string {
 		return "?"
 	}
 	return strings.Fields(string(b))[0]
+}
+
+// redraw renders the plot and the markdown of a saved results file again.
+func redraw(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var res Results
+	if err := json.Unmarshal(b, &res); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	base := strings.TrimSuffix(path, ".json")
+	if err := os.WriteFile(base+".md", []byte(markdown(&res)), 0o644); err != nil {
+		return err
+	}
+	png := filepath.Join(filepath.Dir(filepath.Dir(base)), "rate.png")
+	if res.Mode != "full" || strings.HasSuffix(base, "-partial") {
+		png = filepath.Join(filepath.Dir(base), "rate-"+filepath.Base(base)+".png")
+	}
+	log.Printf("%s.md, %s", base, png)
+	return plotRate(&res, png)
 }

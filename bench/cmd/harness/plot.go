@@ -92,8 +92,8 @@ func perSecondPanel(name string, counts []int) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("Per-second-bound plan (%s): requests arriving in each second", name)
 	p.X.Label.Text = "seconds since the first request"
 	p.Y.Label.Text = "requests / s"
-	p.Legend.Top = true
 	p.Legend.Left = true
+	p.Legend.XOffs, p.Legend.YOffs = vg.Centimeter, vg.Centimeter
 	l, err := plotter.NewLine(series(counts))
 	if err != nil {
 		return nil, err
@@ -116,8 +116,7 @@ func perMinutePanel(name string, counts []int) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("Per-minute-bound plan (%s): 10 / s and 100 / min", name)
 	p.X.Label.Text = "seconds since the first request"
 	p.Y.Label.Text = "requests"
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Centimeter, 2*vg.Centimeter
 	// Requests in the 60 s ending at each second boundary (from the
 	// per-second buckets: a window of 60 whole buckets).
 	roll := make([]int, len(counts))

@@ -68,7 +68,7 @@ func TestDryRunMakesNoSearchCall(t *testing.T) {
 		`20 × one-word name "…": need a first and last name or a LinkedIn URL (lines 9, 509, 1009, 1509, 2009, …)`,
 		"lookups    9941 distinct; 9941 still to do",
 		"credits    at most 9941",
-		"balance 1e+06",
+		"balance 1000000",
 		"over 5 day(s)",
 	} {
 		if !strings.Contains(out, want) {
@@ -152,7 +152,7 @@ func TestCreditsCommand(t *testing.T) {
 	_, url := simServer(t, "k2", clodura.Plan{Name: "max", PerSecond: 10, PerMinute: 100, PerDay: 2000})
 	env := map[string]string{"CLODURA_API_KEY": "k2", "CLODURA_BASE_URL": url}
 	code, out, errs := cli(t, env, "credits")
-	if code != 0 || out != "1e+06 credits remaining\n" {
+	if code != 0 || out != "1000000 credits remaining\n" {
 		t.Fatalf("exit %d out %q err %q", code, out, errs)
 	}
 	code, out, _ = cli(t, env, "credits", "--json")

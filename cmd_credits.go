@@ -39,7 +39,7 @@ func creditsCmd(e *env) *cobra.Command {
 			if asJSON {
 				return json.NewEncoder(e.stdout).Encode(map[string]any{"remaining": cr.Remaining, "raw": cr.Raw})
 			}
-			fmt.Fprintf(e.stdout, "%.4g credits remaining\n", cr.Remaining)
+			fmt.Fprintf(e.stdout, "%s credits remaining\n", clodura.FormatCredits(cr.Remaining))
 			return nil
 		},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/clodura/enrich/clodura"
 	"github.com/clodura/enrich/job"
 	"github.com/clodura/enrich/reader"
 	"github.com/clodura/enrich/writer"
@@ -228,10 +229,10 @@ func printSummary(w io.Writer, s *job.Summary, err error) {
 	}
 	fmt.Fprintf(w, "output    %s (%d rows: %s)\n", s.Output, s.Rows, strings.Join(parts, ", "))
 	fmt.Fprintf(w, "state     %s\n", s.StateDir)
-	fmt.Fprintf(w, "this run  %d lookups, %d requests (%d retries), %.4g credits, %v\n",
-		s.Lookups, s.Requests, s.Retries, s.Credits, s.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "this run  %d lookups, %d requests (%d retries), %s credits, %v\n",
+		s.Lookups, s.Requests, s.Retries, clodura.FormatCredits(s.Credits), s.Elapsed.Round(time.Millisecond))
 	if s.Balance >= 0 {
-		fmt.Fprintf(w, "balance   %.4g credits\n", s.Balance)
+		fmt.Fprintf(w, "balance   %s credits\n", clodura.FormatCredits(s.Balance))
 	}
 	if err == nil {
 		return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/clodura/enrich/clodura"
 	"github.com/clodura/enrich/clodura/sim"
 )
 
@@ -52,7 +53,7 @@ func simCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			fmt.Fprintf(e.stdout, "simulator listening on %s (plan %s, key %q, %.0f credits)\n", url, plan.Name, key, credits)
+			fmt.Fprintf(e.stdout, "simulator listening on %s (plan %s, key %q, %s credits)\n", url, plan.Name, key, clodura.FormatCredits(credits))
 			return serveUntilDone(c.Context(), &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}, ln)
 		},
 	}

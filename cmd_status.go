@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/clodura/enrich/checkpoint"
+	"github.com/clodura/enrich/clodura"
 	"github.com/clodura/enrich/job"
 )
 
@@ -112,9 +113,9 @@ func printStatus(w io.Writer, s checkpoint.Summary) {
 		fmt.Fprintf(w, "in flight  %d rows were in flight when a run ended abruptly: they will be asked again\n", s.InFlight)
 	}
 	fmt.Fprintf(w, "requests   %d today, %d in all (%d runs)\n", s.RequestsToday, s.Requests, s.Runs)
-	fmt.Fprintf(w, "credits    %.4g today, %.4g in all\n", s.CreditsToday, s.Credits)
+	fmt.Fprintf(w, "credits    %s today, %s in all\n", clodura.FormatCredits(s.CreditsToday), clodura.FormatCredits(s.Credits))
 	if !s.LastCredits.At.IsZero() {
-		fmt.Fprintf(w, "balance    %.4g at %s\n", s.LastCredits.Balance, s.LastCredits.At.Format(time.RFC3339))
+		fmt.Fprintf(w, "balance    %s at %s\n", clodura.FormatCredits(s.LastCredits.Balance), s.LastCredits.At.Format(time.RFC3339))
 	}
 	if s.LastStop != nil {
 		fmt.Fprintf(w, "last stop  %s (exit %d) at %s", s.LastStop.Reason, s.LastStop.Code, s.LastStop.At.Format(time.RFC3339))

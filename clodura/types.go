@@ -1,6 +1,10 @@
 package clodura
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+)
 
 // SearchRequest is the body of POST /api/v1/search/people. Empty fields are
 // omitted. OrganizationName and CompanyDomain are assumed names (see
@@ -57,4 +61,10 @@ func (r *SearchResult) Found() bool { return r != nil && len(r.Records) > 0 }
 type Credits struct {
 	Remaining float64
 	Raw       json.RawMessage
+}
+
+// FormatCredits writes a credit amount as people read it: 950, 12.5,
+// 0.04 — never in exponent form, at most three decimals.
+func FormatCredits(v float64) string {
+	return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
 }

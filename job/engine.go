@@ -197,10 +197,11 @@ func (e *engine) produce(ctx context.Context, work chan<- task) error {
 func (e *engine) budgetStop() error {
 	spent := e.bud.spent()
 	if e.cfg.MaxCredits > 0 && spent+float64(e.cfg.Candidates) > e.cfg.MaxCredits {
-		return fmt.Errorf("%w: this run spent %.4g credits of --max-credits %.4g", ErrBudget, spent, e.cfg.MaxCredits)
+		return fmt.Errorf("%w: this run spent %s credits of --max-credits %s", ErrBudget,
+			clodura.FormatCredits(spent), clodura.FormatCredits(e.cfg.MaxCredits))
 	}
-	return fmt.Errorf("%w: the balance (last read %.4g; this run spent %.4g) would fall below --min-credits %.4g",
-		ErrBudget, e.balance(), spent, e.cfg.MinCredits)
+	return fmt.Errorf("%w: the balance (last read %s; this run spent %s) would fall below --min-credits %s",
+		ErrBudget, clodura.FormatCredits(e.balance()), clodura.FormatCredits(spent), clodura.FormatCredits(e.cfg.MinCredits))
 }
 
 func (e *engine) abandon(k checkpoint.Key) {

@@ -261,7 +261,12 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 
 	byStatus, err := e.writeOutput(out, runErr)
 	if err != nil {
-		return sum, errors.Join(runErr, err)
+		// The answers are safe in the state; the output is not written.
+		// That, not why the lookups stopped, is what the user must fix.
+		if runErr != nil {
+			cfg.Logger.Warn("the run had stopped", "reason", StopReason(runErr), "err", runErr)
+		}
+		runErr = fmt.Errorf("writing the output: %w", err)
 	}
 	sum.ByStatus = byStatus
 	sum.Requests, sum.Retries = e.c.Requests.Load(), e.c.Retries.Load()
@@ -272,7 +277,10 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		sum.NextReset = NextReset(time.Now(), cfg.ResetAt, cfg.ResetLoc)
 	}
 	if err := st.Stop(stopRecord(runErr, sum, e.recRequests, e.recCredits)); err != nil {
-		return sum, errors.Join(runErr, err)
+		if runErr == nil {
+			return sum, err
+		}
+		cfg.Logger.Warn("could not record the stop in the state", "err", err)
 	}
 	return sum, runErr
 }

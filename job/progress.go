@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/clodura/enrich/clodura"
 )
 
 // Counters are a run's live figures. The job updates them with atomics;
@@ -88,8 +90,8 @@ func (r BarReporter) Report(ctx context.Context, c *Counters, rate float64) {
 	draw := func() {
 		done, total := c.Done.Load(), c.Total.Load()
 		bar.ChangeMax64(max(total, 1))
-		bar.Describe(fmt.Sprintf("matched %d · not found %d · failed %d · %.0f credits · ETA %s",
-			c.Matched.Load(), c.NotFound.Load(), c.Failed.Load(), c.Credits(),
+		bar.Describe(fmt.Sprintf("matched %d · not found %d · failed %d · %s credits · ETA %s",
+			c.Matched.Load(), c.NotFound.Load(), c.Failed.Load(), clodura.FormatCredits(c.Credits()),
 			etaText(ETA(total-done, rate, observedRate(done, time.Since(start))))))
 		_ = bar.Set64(done)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/clodura/enrich/checkpoint"
+	"github.com/clodura/enrich/clodura"
 	"github.com/clodura/enrich/reader"
 	"github.com/clodura/enrich/writer"
 )
@@ -170,15 +171,15 @@ func dryRun(ctx context.Context, cfg Config) (*Summary, error) {
 	fmt.Fprintf(w, "lookups    %d distinct; %d still to do (%d already in the state)\n",
 		sc.unique, sc.uniqueTodo, sc.unique-sc.uniqueTodo)
 	most := float64(sc.uniqueTodo * cfg.Candidates)
-	fmt.Fprintf(w, "credits    at most %.0f (%d per lookup)", most, cfg.Candidates)
+	fmt.Fprintf(w, "credits    at most %s (%d per lookup)", clodura.FormatCredits(most), cfg.Candidates)
 	if cfg.Searcher != nil && sc.uniqueTodo > 0 {
 		if cr, err := cfg.Searcher.Credits(ctx); err != nil {
 			fmt.Fprintf(w, "; balance unknown: %v", err)
 		} else {
 			sum.Balance = cr.Remaining
-			fmt.Fprintf(w, "; balance %.4g", cr.Remaining)
+			fmt.Fprintf(w, "; balance %s", clodura.FormatCredits(cr.Remaining))
 			if short := most + cfg.MinCredits - cr.Remaining; short > 0 {
-				fmt.Fprintf(w, " (short by up to %.4g)", short)
+				fmt.Fprintf(w, " (short by up to %s)", clodura.FormatCredits(short))
 			}
 		}
 	}

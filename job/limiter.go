@@ -86,7 +86,9 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return nil
+		// Both may be ready at once: a stop that came while waiting wins,
+		// so no request leaves after it.
+		return ctx.Err()
 	case <-ctx.Done():
 		return ctx.Err()
 	}

@@ -53,15 +53,15 @@ func TestCrashKill9AndResume(t *testing.T) {
 				t.Fatalf("run %d ended (exit %d) before its kill moment (%s): %d kills survived, want %d\nstdout: %s\nstderr: %s",
 					runs, r.code, moment, len(kills), crashKills, r.stdout, r.stderr)
 			}
-			r := p.wait(t)
-			if r.code != -9 {
+			r := p.wait(t, 2*time.Minute)
+			if r.code != 128+9 {
 				t.Fatalf("run %d: exit %d after SIGKILL, want killed by signal 9", runs, r.code)
 			}
 			kills = append(kills, fmt.Sprintf("%s: %d requests in", moment, made))
 			crashCheckAfterKill(t, j)
 			continue
 		}
-		r := p.wait(t)
+		r := p.wait(t, 2*time.Minute)
 		j.expect(r, 0, fmt.Sprintf("run %d (after %d kills)", runs, len(kills)))
 		break
 	}
@@ -125,7 +125,7 @@ func crashMomentOf(rng *rand.Rand) crashMoment {
 // crashKillAt kills p with SIGKILL at moment m. It reports false when p
 // ended on its own first, and how many requests the simulator had
 // received since p started.
-func crashKillAt(t *testing.T, s *simProc, p *relProc, m crashMoment) (bool, int) {
+func crashKillAt(t *testing.T, s *simProc, p *proc, m crashMoment) (bool, int) {
 	t.Helper()
 	start := time.Now()
 	base := s.Stats(t).Requests

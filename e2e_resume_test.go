@@ -7,14 +7,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -162,73 +159,6 @@ func noSecret(t *testing.T, secret string, texts map[string]string, paths ...str
 			t.Errorf("reading %s: %v", p, err)
 		}
 	}
-}
-
-// bgRun is a tool process running in the background.
-type bgRun struct {
-	cmd         *exec.Cmd
-	out, errb   bytes.Buffer
-	done        chan struct{}
-	res         result
-	startedWait time.Time
-}
-
-// startTool starts the tool with env and args; it is killed when the test
-// ends if it is still running.
-func startTool(t *testing.T, env []string, args ...string) *bgRun {
-	t.Helper()
-	b := &bgRun{cmd: toolCmd(t, env, args...), done: make(chan struct{})}
-	b.cmd.Stdout, b.cmd.Stderr = &b.out, &b.errb
-	if err := b.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		defer close(b.done)
-		err := b.cmd.Wait()
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			b.res.code = ee.ExitCode()
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				b.res.code = 128 + int(ws.Signal())
-			}
-		} else if err != nil {
-			b.res.code = -1
-		}
-		b.res.stdout, b.res.stderr = b.out.String(), b.errb.String()
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-b.done:
-		default:
-			b.cmd.Process.Kill()
-			<-b.done
-		}
-	})
-	return b
-}
-
-// running reports whether the process has not exited yet.
-func (b *bgRun) running() bool {
-	select {
-	case <-b.done:
-		return false
-	default:
-		return true
-	}
-}
-
-// wait waits at most d for the process to exit and returns how it did.
-func (b *bgRun) wait(t *testing.T, d time.Duration) result {
-	t.Helper()
-	select {
-	case <-b.done:
-		return b.res
-	case <-time.After(d):
-		b.cmd.Process.Kill()
-		<-b.done
-		t.Fatalf("the run did not end within %v\nstdout: %s\nstderr: %s", d, b.res.stdout, b.res.stderr)
-	}
-	return result{}
 }
 
 func TestE2EDailyLimitResume(t *testing.T) {
@@ -439,7 +369,7 @@ func TestE2ELockAndInterrupt(t *testing.T) {
 	if pid := strconv.Itoa(first.cmd.Process.Pid); !strings.Contains(second.stderr, pid) {
 		t.Errorf("the second run does not name pid %s:\n%s", pid, second.stderr)
 	}
-	if !first.running() {
+	if !!first.exited() {
 		t.Fatalf("the first run ended early: %+v", first.res)
 	}
 

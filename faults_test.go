@@ -140,66 +140,15 @@ func (j *relJob) run(extra ...string) result {
 	return tool(j.t, j.environ(), j.args(extra...)...)
 }
 
-// relProc is a run started in the background.
-type relProc struct {
-	cmd            *exec.Cmd
-	stdout, stderr bytes.Buffer
-	done           chan struct{}
-	res            result
-}
-
 // start starts the job and returns at once; wait collects its result.
-func (j *relJob) start(extra ...string) *relProc {
+func (j *relJob) start(extra ...string) *proc {
 	j.t.Helper()
-	p := &relProc{cmd: toolCmd(j.t, j.environ(), j.args(extra...)...), done: make(chan struct{})}
-	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
-	if err := p.cmd.Start(); err != nil {
-		j.t.Fatal(err)
-	}
-	j.t.Cleanup(func() {
-		p.cmd.Process.Kill()
-		<-p.done
-	})
-	go func() {
-		defer close(p.done)
-		err := p.cmd.Wait()
-		p.res.code = 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			p.res.code = ee.ExitCode()
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				p.res.code = -int(ws.Signal())
-			}
-		} else if err != nil {
-			p.res.code = -1000
-		}
-		p.res.stdout, p.res.stderr = p.stdout.String(), p.stderr.String()
-	}()
-	return p
-}
-
-func (p *relProc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *relProc) wait(t *testing.T) result {
-	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(2 * time.Minute):
-		t.Fatal("the run did not end within 2 minutes")
-	}
-	return p.res
+	return startTool(j.t, j.environ(), j.args(extra...)...)
 }
 
 // waitSearches waits until the simulator has answered n searches, failing
 // if the run ends first.
-func (j *relJob) waitSearches(p *relProc, n int) {
+func (j *relJob) waitSearches(p *proc, n int) {
 	j.t.Helper()
 	waitFor(j.t, time.Minute, fmt.Sprintf("%d searches", n), func() bool {
 		if p.exited() {
@@ -474,7 +423,7 @@ func TestFault401MidRun(t *testing.T) {
 	p := j.start()
 	j.waitSearches(p, 10)
 	relSetKey(t, s, map[string]any{"key": j.key, "plan": relBulkPlan, "credits": 1e5, "revoked": true})
-	r := p.wait(t)
+	r := p.wait(t, 2*time.Minute)
 	j.expect(r, 77, "run with the key revoked")
 	j.checkOutput(relPaused...)
 	j.checkStopped("unauthorized", 77)
@@ -499,7 +448,7 @@ func TestFault402MidRun(t *testing.T) {
 	p := j.start()
 	j.waitSearches(p, 10)
 	relSetKey(t, s, map[string]any{"key": j.key, "plan": relBulkPlan, "credits": 0})
-	r := p.wait(t)
+	r := p.wait(t, 2*time.Minute)
 	j.expect(r, 3, "run with the credits gone")
 	j.checkOutput(relPaused...)
 	j.checkStopped("credits_exhausted", 3)
@@ -522,7 +471,7 @@ func TestFaultSIGTERM(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	r := p.wait(t)
+	r := p.wait(t, 2*time.Minute)
 	j.expect(r, 130, "run sent SIGTERM")
 	counts := j.checkOutput(relPaused...)
 	if counts["matched"]+counts["not_found"] < 10 {

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +149,73 @@ func toolCmd(t *testing.T, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	return cmd
+}
+
+// proc is a tool process running in the background.
+type proc struct {
+	cmd       *exec.Cmd
+	out, errb bytes.Buffer
+	done      chan struct{}
+	res       result // set when done is closed
+}
+
+// startTool starts the tool with env and args and returns at once; it is
+// killed when the test ends if it is still running. A run killed by a
+// signal reports 128 + the signal, as a shell does.
+func startTool(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: toolCmd(t, env, args...), done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errb
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		defer close(p.done)
+		err := p.cmd.Wait()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			p.res.code = ee.ExitCode()
+			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				p.res.code = 128 + int(ws.Signal())
+			}
+		} else if err != nil {
+			p.res.code = -1
+		}
+		p.res.stdout, p.res.stderr = p.out.String(), p.errb.String()
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// exited reports whether the process has ended.
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits at most d for the process to exit and returns how it did.
+func (p *proc) wait(t *testing.T, d time.Duration) result {
+	t.Helper()
+	select {
+	case <-p.done:
+		return p.res
+	case <-time.After(d):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.Fatalf("the run did not end within %v\nstdout: %s\nstderr: %s", d, p.res.stdout, p.res.stderr)
+	}
+	return result{}
 }
 
 // readCSV reads a whole CSV output as records (header first).

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // secretKey is a key anyone would recognise in a file, with a random-
@@ -143,8 +144,8 @@ func TestSecretKeyNeverWritten(t *testing.T) {
 		p := j.start(verbose...)
 		j.waitSearches(p, s.Stats(t).Searches+5)
 		p.cmd.Process.Kill()
-		r := p.wait(t)
-		if r.code != -int(syscall.SIGKILL) {
+		r := p.wait(t, 2*time.Minute)
+		if r.code != 128+int(syscall.SIGKILL) {
 			t.Fatalf("exit %d, want killed", r.code)
 		}
 		secretResult(t, "killed run", r)

@@ -14,16 +14,20 @@ import (
 // Utilisation is one paced run of the tool against a simulator enforcing
 // a plan: how much of the plan's allowance it used.
 type Utilisation struct {
-	Name       string  `json:"name"`
-	Limit      string  `json:"limit"` // the binding limit, as text
-	Latency    string  `json:"latency"`
-	Rows       int     `json:"rows"`
-	Workers    string  `json:"workers"`
-	Requests   int     `json:"requests"` // arrivals at the simulator, /credits included
-	Span       float64 `json:"span_s"`   // first to last arrival
-	IdealSpan  float64 `json:"ideal_span_s"`
-	Util       float64 `json:"utilisation"` // IdealSpan / Span
-	Rate       float64 `json:"rate_per_s"`  // Requests / Span
+	Name      string  `json:"name"`
+	Limit     string  `json:"limit"` // the binding limit, as text
+	Latency   string  `json:"latency"`
+	Rows      int     `json:"rows"`
+	Workers   string  `json:"workers"`
+	Requests  int     `json:"requests"` // arrivals at the simulator, /credits included
+	Span      float64 `json:"span_s"`   // first to last arrival
+	IdealSpan float64 `json:"ideal_span_s"`
+	Util      float64 `json:"utilisation"` // IdealSpan / Span
+	// Steady is the sustained rate over the limit: the mean of the
+	// per-second arrival counts, first and last second left out
+	// (per-second-bound runs only: a per-minute plan's seconds are bursts).
+	Steady     float64 `json:"steady_utilisation,omitempty"`
+	Rate       float64 `json:"rate_per_s"` // Requests / Span
 	LimitRate  float64 `json:"limit_rate_per_s"`
 	Status429  int     `json:"status_429"`
 	MaxPerSec  int     `json:"max_per_second"`
@@ -104,8 +108,8 @@ func utilisationSection(cfg *config, res *Results) error {
 		})
 	}
 	record := func(u Utilisation, st sim.Stats) {
-		log.Printf("   %-20s %d req in %.1fs (ideal %.1fs): utilisation %.3f, %.2f req/s of %.2f, 429s %d, max/s %d, max/min %d, load %s",
-			u.Name, u.Requests, u.Span, u.IdealSpan, u.Util, u.Rate, u.LimitRate, u.Status429, u.MaxPerSec, u.MaxPerMin, u.Load)
+		log.Printf("   %-20s %d req in %.1fs (ideal %.1fs): utilisation %.3f (steady %.3f), %.2f req/s of %.2f, 429s %d, max/s %d, max/min %d, load %s",
+			u.Name, u.Requests, u.Span, u.IdealSpan, u.Util, u.Steady, u.Rate, u.LimitRate, u.Status429, u.MaxPerSec, u.MaxPerMin, u.Load)
 		res.Utilisation = append(res.Utilisation, u)
 		res.Timelines[u.Name] = st.PerSecond
 	}
@@ -180,6 +184,13 @@ func utilRun(cfg *config, c utilCase) (Utilisation, sim.Stats, error) {
 	if u.Span > 0 {
 		u.Util = u.IdealSpan / u.Span
 		u.Rate = float64(st.Requests) / u.Span
+	}
+	if c.perMinut == 0 && len(st.PerSecond) > 2 {
+		sum := 0
+		for _, n := range st.PerSecond[1 : len(st.PerSecond)-1] {
+			sum += n
+		}
+		u.Steady = float64(sum) / float64(len(st.PerSecond)-2) / u.LimitRate
 	}
 	u.Status429 = st.ByStatus["429"]
 	u.MaxPerSec, u.MaxPerMin = st.MaxPerSecond, st.MaxPerMinute

@@ -164,3 +164,34 @@ func TestCreditsCommand(t *testing.T) {
 		t.Fatalf("bad key: exit %d, stderr %q", code, errs)
 	}
 }
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errs := cli(t, nil, "demo", "--dir", dir, "--progress", "none")
+	if code != 0 {
+		t.Fatalf("demo exit %d\n%s\n%s", code, out, errs)
+	}
+	output := filepath.Join(dir, "people.enriched.csv")
+	if !strings.Contains(out, "demo: the enriched output is "+output) {
+		t.Fatalf("demo does not say where the output is:\n%s", out)
+	}
+	recs := readCSV(t, output)
+	in := readCSV(t, "samples/people.csv")
+	if len(recs) != len(in) {
+		t.Fatalf("%d output records for %d input records", len(recs), len(in))
+	}
+	st := column(t, recs[0], "clodura_status")
+	for i := range in {
+		if got := recs[i][:len(in[i])]; strings.Join(got, "\x00") != strings.Join(in[i], "\x00") {
+			t.Fatalf("row %d: input columns changed or out of order: %q, want %q", i, got, in[i])
+		}
+		if i == 0 {
+			continue
+		}
+		switch recs[i][st] {
+		case "matched", "not_found", "invalid":
+		default:
+			t.Errorf("row %d: status %q after a complete demo", i, recs[i][st])
+		}
+	}
+}

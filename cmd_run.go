@@ -124,6 +124,8 @@ func runJob(c *cobra.Command, e *env, f *runFlags, input string) error {
 			return usageError{fmt.Errorf("-o: %w", err)}
 		}
 	}
+	// With --sim, the simulated plan is the one the run paces to.
+	plan.PerSecond, plan.PerMinute = cfg.PerSecond, cfg.PerMinute
 	cl, stop, err := f.conn.client(e, plan, log, f.dry)
 	if err != nil {
 		return err

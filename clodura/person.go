@@ -11,9 +11,16 @@ import (
 // string field that holds a number or a bool gets its JSON text ("12",
 // "true"), null gives "", an object or array gives its compact JSON text,
 // unknown fields are ignored, and a key matches its field exactly or else
-// case-insensitively ("linkedInUrl"). Anything but a JSON object gives the
-// zero Person. The raw record is what is kept; this is only for columns.
+// case-insensitively ("linkedInUrl"; of a key sent in several cases, which
+// one wins is not specified). Anything but a JSON object gives the zero
+// Person. The raw record is what is kept; this is only for columns.
 func ParsePerson(raw json.RawMessage) Person {
+	// The common case, a record of the assumed shape, decodes straight
+	// into the struct; only a surprise (a number where a string was
+	// expected, a key in another case) takes the tolerant way.
+	if p, ok := parseStrict(raw); ok {
+		return p
+	}
 	var m map[string]json.RawMessage
 	if jsonKind(raw) != '{' || json.Unmarshal(raw, &m) != nil {
 		return Person{}
@@ -80,4 +87,15 @@ func stringify(raw json.RawMessage) string {
 	}
 	// Numbers and booleans: their JSON text, as sent ("1e3" stays "1e3").
 	return string(bytes.TrimSpace(raw))
+}
+
+// parseStrict decodes a record whose known fields are all strings or
+// null. encoding/json matches a key exactly or else case-insensitively,
+// as the tolerant way does; it reports false on any type mismatch.
+func parseStrict(raw json.RawMessage) (Person, bool) {
+	var p Person
+	if jsonKind(raw) != '{' || json.Unmarshal(raw, &p) != nil {
+		return Person{}, false
+	}
+	return p, true
 }

@@ -44,10 +44,10 @@ const (
 	maxDrain = 64 << 10
 
 	// maxIdlePerHost keeps enough idle connections to the one API host for
-	// the widest worker pool (about 64 requests in flight): a paced client
+	// the widest default worker pool (128 requests in flight): a paced client
 	// that had to redial for every request would spend its rate window on
 	// TCP and TLS handshakes.
-	maxIdlePerHost = 64
+	maxIdlePerHost = 128
 
 	// maxExcerpt caps how much of an unexpected body an error quotes.
 	maxExcerpt = 200

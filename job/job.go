@@ -144,7 +144,7 @@ func (cfg Config) quietRead() reader.Options {
 
 // DefaultWorkers is enough requests in flight to keep the plan's rate
 // busy at up to two seconds of latency (Little's law: in flight = rate ×
-// latency), within 4..64.
+// latency), within 4..128.
 func DefaultWorkers(perSecond, perMinute int) int {
 	rate := float64(perSecond)
 	if m := float64(perMinute) / 60; rate <= 0 || (m > 0 && m < rate) {
@@ -156,7 +156,7 @@ func DefaultWorkers(perSecond, perMinute int) int {
 	if rate <= 0 {
 		return 16
 	}
-	return min(max(int(2*rate+0.5), 4), 64)
+	return min(max(int(2*rate+0.5), 4), 128)
 }
 
 // planRate is the sustained request rate the limits allow, per second;

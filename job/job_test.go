@@ -476,7 +476,7 @@ func TestEstimateAndETA(t *testing.T) {
 
 func TestDefaultWorkers(t *testing.T) {
 	for _, tt := range []struct{ ps, pm, want int }{
-		{10, 100, 20}, {1, 10, 4}, {20, 0, 40}, {50, 0, 64}, {0, 0, 16}, {0, 120, 4},
+		{10, 100, 20}, {1, 10, 4}, {20, 0, 40}, {50, 0, 100}, {100, 0, 128}, {0, 0, 16}, {0, 120, 4},
 	} {
 		if got := DefaultWorkers(tt.ps, tt.pm); got != tt.want {
 			t.Errorf("DefaultWorkers(%d, %d) = %d, want %d", tt.ps, tt.pm, got, tt.want)

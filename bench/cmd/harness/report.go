@@ -29,8 +29,12 @@ func markdown(res *Results) string {
 			}
 			w429 += u.Status429
 		}
-		fmt.Fprintf(&b, "| plan utilisation >= 0.97, zero 429s | job-time: lowest %.3f; steady (per-second plans): lowest %.3f; %d 429s in all | %s |\n",
-			worst, steady, w429, yes(worst >= 0.97 && w429 == 0))
+		st := "-"
+		if steady < 2 {
+			st = fmt.Sprintf("%.3f", steady)
+		}
+		fmt.Fprintf(&b, "| plan utilisation >= 0.97, zero 429s | job-time: lowest %.3f; steady (per-second plans): lowest %s; %d 429s in all | %s |\n",
+			worst, st, w429, yes(worst >= 0.97 && w429 == 0))
 	}
 	if e := res.Engine; e != nil {
 		r := e.get("BenchmarkEngine/Run")

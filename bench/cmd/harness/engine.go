@@ -55,7 +55,7 @@ func engineSection(cfg *config, res *Results) error {
 	}
 	testBin := filepath.Join(cfg.work, "job.test")
 	build := exec.Command("go", "test", "-c", "-o", testBin, "./job/")
-	build.Dir = cfg.root
+	build.Dir = cfg.src
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go test -c ./job/: %v\n%s", err, out)
 	}
@@ -66,7 +66,7 @@ func engineSection(cfg *config, res *Results) error {
 			args = append(args, "-test.cpuprofile", profile)
 		}
 		cmd := exec.Command(testBin, args...)
-		cmd.Dir = filepath.Join(cfg.root, "job")
+		cmd.Dir = filepath.Join(cfg.src, "job")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("%s %s: %v\n%s", testBin, strings.Join(args, " "), err, out)

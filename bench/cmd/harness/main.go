@@ -23,6 +23,8 @@ import (
 type config struct {
 	quick   bool
 	root    string // repository root
+	src     string // the tool's source that is measured: HEAD exported, or root with -tree
+	tree    bool
 	bench   string // bench/
 	work    string // scratch folder for inputs, outputs, states
 	bin     string
@@ -38,6 +40,7 @@ type Results struct {
 	Mode         string           `json:"mode"`
 	Machine      Machine          `json:"machine"`
 	Started      time.Time        `json:"started"`
+	Commit       string           `json:"commit"`
 	Took         string           `json:"took"`
 	Utilisation  []Utilisation    `json:"utilisation,omitempty"`
 	Alternatives []Alternative    `json:"alternatives,omitempty"`
@@ -67,6 +70,7 @@ func main() {
 	flag.StringVar(&cfg.work, "work", "", "scratch folder (default: a new temporary folder, removed at the end)")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the scratch folder")
 	flag.BoolVar(&cfg.verbose, "v", false, "log the tool's output")
+	flag.BoolVar(&cfg.tree, "tree", false, "measure the working tree as it is (default: the committed HEAD, exported)")
 	replot := flag.String("replot", "", "only redraw the plot and the tables from this results JSON (e.g. results/full.json)")
 	flag.Parse()
 	if *replot != "" {
@@ -114,7 +118,11 @@ func run(cfg *config) error {
 	}
 	log.Printf("machine: %s, %d cores, %s; load %s", res.Machine.CPU, res.Machine.NProc, res.Machine.Go, res.Machine.Load)
 	var err error
-	if cfg.bin, err = buildTool(cfg.root, cfg.work); err != nil {
+	if res.Commit, cfg.src, err = source(cfg); err != nil {
+		return err
+	}
+	log.Printf("measuring %s", res.Commit)
+	if cfg.bin, err = buildTool(cfg.src, cfg.work); err != nil {
 		return err
 	}
 	sections := []struct {
@@ -236,4 +244,30 @@ func redraw(path string) error {
 	}
 	log.Printf("%s.md, %s", base, png)
 	return plotRate(&res, png)
+}
+
+// source exports the committed HEAD of the repository into the scratch
+// folder, so that the figures belong to a commit (other work in progress
+// in the tree is not measured), unless -tree asks for the tree as it is.
+func source(cfg *config) (commit, dir string, err error) {
+	out, err := exec.Command("git", "-C", cfg.root, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "working tree (not a git checkout)", cfg.root, nil
+	}
+	commit = strings.TrimSpace(string(out))
+	if cfg.tree {
+		if st, _ := exec.Command("git", "-C", cfg.root, "status", "--porcelain", "--untracked-files=no").Output(); len(st) > 0 {
+			commit += " + uncommitted changes"
+		}
+		return commit, cfg.root, nil
+	}
+	dir = filepath.Join(cfg.work, "src")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", err
+	}
+	archive := exec.Command("sh", "-c", `git -C "$1" archive HEAD | tar -x -C "$2"`, "sh", cfg.root, dir)
+	if out, err := archive.CombinedOutput(); err != nil {
+		return "", "", fmt.Errorf("exporting HEAD: %v\n%s", err, out)
+	}
+	return commit, dir, nil
 }

@@ -17,6 +17,7 @@ func markdown(res *Results) string {
 	var b strings.Builder
 	m := res.Machine
 	fmt.Fprintf(&b, "## Results (%s mode, %s, took %s)\n\n", res.Mode, res.Started.Format("2006-01-02 15:04 UTC"), res.Took)
+	fmt.Fprintf(&b, "Commit measured: %s.\n\n", res.Commit)
 	fmt.Fprintf(&b, "Machine: %s, %d cores, %s, %s, %s; load average at start %s.\n\n", m.CPU, m.NProc, m.MemTotal, m.Kernel, m.Go, m.Load)
 
 	b.WriteString("### Targets\n\n| target | figure | |\n|---|---|---|\n")

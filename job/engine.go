@@ -94,7 +94,7 @@ func (e *engine) run(ctx context.Context, todo int) error {
 	repCtx, stopReport := context.WithCancel(context.Background())
 	var reported sync.WaitGroup
 	if e.cfg.Reporter != nil {
-		reported.Go(func() { e.cfg.Reporter.Report(repCtx, &e.c, planRate(e.cfg.PerSecond, e.cfg.PerMinute)) })
+		reported.Go(func() { e.cfg.Reporter.Report(repCtx, &e.c, Pace{e.cfg.PerSecond, e.cfg.PerMinute}) })
 	}
 	monCtx, stopMonitor := context.WithCancel(dctx)
 	var monitored sync.WaitGroup

@@ -159,16 +159,6 @@ func DefaultWorkers(perSecond, perMinute int) int {
 	return min(max(int(2*rate+0.5), 4), 128)
 }
 
-// planRate is the sustained request rate the limits allow, per second;
-// 0 when unlimited.
-func planRate(perSecond, perMinute int) float64 {
-	r := float64(perSecond)
-	if m := float64(perMinute) / 60; m > 0 && (r <= 0 || m < r) {
-		r = m
-	}
-	return r
-}
-
 // pacingWindows turns the plan's limits into the limiter's windows. Each
 // window is widened by 2% so that jitter between leaving this process and
 // arriving at the server cannot squeeze one request too many into the

@@ -454,23 +454,33 @@ func TestNextReset(t *testing.T) {
 }
 
 func TestEstimateAndETA(t *testing.T) {
-	if d, days := Estimate(3000, 10, 100, 2000); d != 30*time.Minute || days != 2 {
-		t.Errorf("Estimate(3000 at MAX) = %v, %d days; want 30m0s over 2 days", d, days)
+	if d, days := Estimate(3000, 10, 100, 2000); d != 29*time.Minute+10*time.Second || days != 2 {
+		t.Errorf("Estimate(3000 at MAX) = %v, %d days; want 29m10s over 2 days", d, days)
 	}
-	if d, days := Estimate(60, 1, 10, 300); d != 6*time.Minute || days != 1 {
+	if d, days := Estimate(60, 1, 10, 300); d != 5*time.Minute+10*time.Second || days != 1 {
 		t.Errorf("Estimate(60 at free) = %v, %d", d, days)
 	}
-	if got := ETA(100, 10, 0); got != 10*time.Second {
-		t.Errorf("ETA at plan rate = %v", got)
+	max := Pace{PerSecond: 10, PerMinute: 100}
+	for _, tt := range []struct {
+		remaining int64
+		p         Pace
+		observed  float64
+		want      time.Duration
+	}{
+		{30, max, 0, 3 * time.Second},                // within the minute's allowance: at 10/s
+		{100, max, 0, 10 * time.Second},              // exactly one minute's worth
+		{101, max, 0, time.Minute},                   // the 101st waits for the next minute
+		{250, max, 0, 2*time.Minute + 5*time.Second}, // two full minutes, then 50 at 10/s
+		{100, Pace{PerSecond: 10}, 0, 10 * time.Second},
+		{100, Pace{PerSecond: 10}, 2, 50 * time.Second}, // slower than the plan: latency-bound
+		{0, max, 2, 0},
+	} {
+		if got := ETA(tt.remaining, tt.p, tt.observed); got != tt.want {
+			t.Errorf("ETA(%d, %+v, %v) = %v, want %v", tt.remaining, tt.p, tt.observed, got, tt.want)
+		}
 	}
-	if got := ETA(100, 10, 2); got != 50*time.Second {
-		t.Errorf("ETA when slower than the plan = %v", got)
-	}
-	if got := ETA(0, 10, 2); got != 0 {
-		t.Errorf("ETA with nothing left = %v", got)
-	}
-	if got := ETA(5, 0, 0); got >= 0 {
-		t.Errorf("ETA with no rate = %v, want unknown", got)
+	if got := ETA(5, Pace{}, 0); got >= 0 {
+		t.Errorf("ETA with no limit and no observation = %v, want unknown", got)
 	}
 }
 

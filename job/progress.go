@@ -33,27 +33,56 @@ func (c *Counters) addCredits(n float64) { c.milli.Add(int64(math.Round(n * 1000
 func (c *Counters) Credits() float64 { return float64(c.milli.Load()) / 1000 }
 
 // Reporter shows progress: it draws from c until ctx ends, then returns
-// after drawing a last time. Rate is the plan's request rate (per
-// second), used for the ETA.
+// after drawing a last time. p is the plan's pace, for the ETA.
 type Reporter interface {
-	Report(ctx context.Context, c *Counters, rate float64)
+	Report(ctx context.Context, c *Counters, p Pace)
 }
 
-// ETA is the time left for remaining lookups at rate requests per second
-// (the plan's), or slower when observed is positive and slower: a run
-// bound by latency rather than by its plan. Zero remaining is zero; an
-// unknown rate is an unknown (negative) ETA.
-func ETA(remaining int64, rate, observed float64) time.Duration {
+// Pace is a plan's window limits as the ETA models them; 0 = no limit.
+type Pace struct{ PerSecond, PerMinute int }
+
+// Duration is how long n requests take at this pace from a fresh minute:
+// each minute's PerMinute requests go at PerSecond, then the rest of the
+// minute waits. It is negative (unknown) when nothing limits the pace.
+func (p Pace) Duration(n int64) time.Duration {
+	if n <= 0 {
+		return 0
+	}
+	perSecond := func(n int64) time.Duration {
+		return time.Duration(float64(n) / float64(p.PerSecond) * float64(time.Second))
+	}
+	switch {
+	case p.PerSecond <= 0 && p.PerMinute <= 0:
+		return -1
+	case p.PerMinute <= 0:
+		return perSecond(n)
+	}
+	minutes, rest := (n-1)/int64(p.PerMinute), (n-1)%int64(p.PerMinute)+1
+	last := time.Duration(0)
+	if p.PerSecond > 0 {
+		last = perSecond(rest)
+	}
+	return time.Duration(minutes)*time.Minute + last
+}
+
+// ETA is the time left for remaining lookups at the plan's pace, or
+// longer when the run so far (observed lookups per second, 0 if unknown)
+// is slower: a run bound by latency rather than by its plan. Negative
+// means unknown.
+func ETA(remaining int64, p Pace, observed float64) time.Duration {
 	if remaining <= 0 {
 		return 0
 	}
-	if observed > 0 && (rate <= 0 || observed < rate) {
-		rate = observed
+	d := p.Duration(remaining)
+	if observed > 0 {
+		if od := time.Duration(float64(remaining) / observed * float64(time.Second)); d < 0 || od > d {
+			d = od
+		}
 	}
-	if rate <= 0 || math.IsInf(rate, 1) {
-		return -1
+	if d < 0 {
+		return d
 	}
-	return time.Duration(float64(remaining) / rate * float64(time.Second)).Round(time.Second)
+	return d.Round(time.Second)
 }
 
 // observedRate is rows resolved per second since start, once there is
@@ -75,12 +104,14 @@ func etaText(d time.Duration) string {
 // BarReporter draws a progress bar (schollz/progressbar) on a terminal.
 type BarReporter struct{ W io.Writer }
 
-func (r BarReporter) Report(ctx context.Context, c *Counters, rate float64) {
+func (r BarReporter) Report(ctx context.Context, c *Counters, p Pace) {
 	start := time.Now()
 	bar := progressbar.NewOptions64(c.Total.Load(),
 		progressbar.OptionSetWriter(r.W),
 		progressbar.OptionSetDescription("enriching"),
 		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"),
 		progressbar.OptionSetPredictTime(false),
 		progressbar.OptionSetElapsedTime(true),
 		progressbar.OptionThrottle(200*time.Millisecond),
@@ -92,7 +123,7 @@ func (r BarReporter) Report(ctx context.Context, c *Counters, rate float64) {
 		bar.ChangeMax64(max(total, 1))
 		bar.Describe(fmt.Sprintf("matched %d · not found %d · failed %d · %s credits · ETA %s",
 			c.Matched.Load(), c.NotFound.Load(), c.Failed.Load(), clodura.FormatCredits(c.Credits()),
-			etaText(ETA(total-done, rate, observedRate(done, time.Since(start))))))
+			etaText(ETA(total-done, p, observedRate(done, time.Since(start))))))
 		_ = bar.Set64(done)
 	}
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -117,7 +148,7 @@ type LogReporter struct {
 	Every  time.Duration
 }
 
-func (r LogReporter) Report(ctx context.Context, c *Counters, rate float64) {
+func (r LogReporter) Report(ctx context.Context, c *Counters, p Pace) {
 	every := r.Every
 	if every <= 0 {
 		every = 10 * time.Second
@@ -133,7 +164,7 @@ func (r LogReporter) Report(ctx context.Context, c *Counters, rate float64) {
 				"done", done, "total", total,
 				"matched", c.Matched.Load(), "not_found", c.NotFound.Load(), "failed", c.Failed.Load(),
 				"requests", c.Requests.Load(), "retries", c.Retries.Load(), "credits", c.Credits(),
-				"eta", etaText(ETA(total-done, rate, observedRate(done, time.Since(start)))))
+				"eta", etaText(ETA(total-done, p, observedRate(done, time.Since(start)))))
 		case <-ctx.Done():
 			return
 		}

@@ -110,13 +110,11 @@ func final(status string, retryFailed bool) bool {
 	return false
 }
 
-// Estimate is how long lookups take at the plan's limits, and over how
-// many days its daily quota spreads them (0 days when there is no quota).
+// Estimate is how long lookups take at the plan's limits (0 when they
+// are unlimited), and over how many days its daily quota spreads them (0
+// days when there is no quota).
 func Estimate(lookups, perSecond, perMinute, perDay int) (time.Duration, int) {
-	var d time.Duration
-	if r := planRate(perSecond, perMinute); r > 0 {
-		d = time.Duration(float64(lookups) / r * float64(time.Second)).Round(time.Second)
-	}
+	d := max(Pace{perSecond, perMinute}.Duration(int64(lookups)), 0).Round(time.Second)
 	days := 0
 	if perDay > 0 {
 		days = int(math.Ceil(float64(lookups) / float64(perDay)))

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -19,7 +20,7 @@ func main() {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills at once
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, debug.SetMemoryLimit)
 	if err != nil && !errors.Is(err, errQuiet) {
 		fmt.Fprintln(os.Stderr, "clodura-enrich:", err)
 	}
@@ -28,8 +29,9 @@ func main() {
 
 // run is the whole program, with its environment passed in so that tests
 // can drive it in-process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer,
+	setMemoryLimit func(int64) int64) error {
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, setMemoryLimit: setMemoryLimit}
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

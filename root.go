@@ -16,6 +16,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	started        bool // a command's RunE began: later errors are not usage errors
+	// setMemoryLimit is debug.SetMemoryLimit in the real program; nil
+	// (nothing) when tests drive run in their own process.
+	setMemoryLimit func(int64) int64
 }
 
 func newRoot(e *env) *cobra.Command {

@@ -48,6 +48,9 @@ func memorySection(cfg *config, res *Results) error {
 	}
 	for _, format := range []string{"csv", "jsonl"} {
 		for _, n := range sizes {
+			if cfg.quick && format == "jsonl" && n > 10_000 {
+				continue // the quick mode stays under 5 minutes
+			}
 			m, err := memoryRun(cfg, res, format, n)
 			if err != nil {
 				return err

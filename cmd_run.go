@@ -151,14 +151,14 @@ func runJob(c *cobra.Command, e *env, f *runFlags, input string) error {
 }
 
 // limitMemory keeps the heap near what a streaming job needs, so that a
-// million-row CSV or JSONL job stays within 64 MiB: left alone, the
+// million-row CSV or JSONL job stays near 64 MiB of RSS: left alone, the
 // collector lets the heap grow to twice what is live. XLSX gets more room,
 // since excelize holds a workbook's shared strings. GOMEMLIMIT wins.
 func (e *env) limitMemory(paths ...string) {
 	if e.setMemoryLimit == nil || e.getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	limit := int64(64 << 20)
+	limit := int64(48 << 20)
 	for _, p := range paths {
 		if strings.EqualFold(filepath.Ext(p), ".xlsx") {
 			limit = 512 << 20

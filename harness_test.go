@@ -23,37 +23,49 @@ import (
 	"github.com/clodura/enrich/clodura/sim"
 )
 
+// build compiles clodura-enrich once per test process and flavour.
+type build struct {
+	once sync.Once
+	race bool
+	path string
+	err  error
+}
+
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	toolBuild = &build{race: raceEnabled}
+	// The simulator stands in for a remote server: it is built without the
+	// race detector, so that it does not starve for CPU beside the tool and
+	// stamp a backlog of arrivals all at once, which would read as pacing
+	// the tool did not do.
+	simBuild = &build{}
 )
 
-// binary builds clodura-enrich once per test process (with -race when the
-// tests run with it) and returns its path.
-func binary(t *testing.T) string {
+func (b *build) binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "clodura-enrich-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "clodura-enrich")
-		args := []string{"build", "-o", binPath}
-		if raceEnabled {
+		b.path = filepath.Join(dir, "clodura-enrich")
+		args := []string{"build", "-o", b.path}
+		if b.race {
 			args = append(args, "-race")
 		}
 		out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 		if err != nil {
-			buildErr = errors.New(string(out))
+			b.err = errors.New(string(out))
 		}
 	})
-	if buildErr != nil {
-		t.Fatalf("building the binary: %v", buildErr)
+	if b.err != nil {
+		t.Fatalf("building the binary: %v", b.err)
 	}
-	return binPath
+	return b.path
 }
+
+// binary is the tool under test, built with -race when the tests run with it.
+func binary(t *testing.T) string { return toolBuild.binary(t) }
 
 // simProc is a simulator running as its own process.
 type simProc struct {
@@ -65,7 +77,7 @@ type simProc struct {
 // (flags) and waits until it listens. It is killed when the test ends.
 func startSim(t *testing.T, args ...string) *simProc {
 	t.Helper()
-	cmd := exec.Command(binary(t), append([]string{"sim", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := exec.Command(simBuild.binary(t), append([]string{"sim", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
